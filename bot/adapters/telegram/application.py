@@ -1,0 +1,142 @@
+"""Build the python-telegram-bot Application: handlers, resources, jobs, polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.core.desk import Desk
+from bot.core.paging import Pager
+from bot.core.ports import Clock
+from bot.core.triage import Triage
+from bot.errors import ConfigError
+from bot.store.sqlite import Store
+
+from .courier import Courier
+from .frontend import Frontend
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+SWEEP_INTERVAL = timedelta(seconds=2)
+COMMANDS = [
+    BotCommand("start", "Begin / opnieuw beginnen"),
+    BotCommand("themas", "Blader door de onderwerpen"),
+    BotCommand("help", "Wat kan deze bot?"),
+    BotCommand("crisis", "Acute crisis melden"),
+    BotCommand("mijngegevens", "Wat bewaart de bot over mij?"),
+    BotCommand("verwijderen", "Wis mijn gegevens"),
+    BotCommand("piket", "Wie heeft piket (piket, helpdesk, beheer)"),
+    BotCommand("testpiket", "Test of oproepen je bereiken (piket)"),
+    BotCommand("afgehandeld", "Sluit je oproep af (piket)"),
+    BotCommand("overdracht", "Draag je piketdienst over (piket)"),
+]
+
+
+def check_token(token: str) -> str:
+    """Return the token if it looks like a Bot API token; raise ConfigError otherwise."""
+    if not token:
+        raise ConfigError(
+            "no Telegram token: set [telegram] token in the config or HELPDESK_TELEGRAM_TOKEN"
+        )
+    if not _TOKEN.match(token):
+        raise ConfigError("the Telegram token is malformed: expected '<digits>:<letters>'")
+    return token
+
+
+def build_application(settings: Settings, triage: Triage, clock: Clock) -> Application:  # type: ignore[type-arg]
+    """Build the Application; the store opens in post_init and closes in post_shutdown."""
+    frontend = Frontend()
+    state: dict[str, Store] = {}
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        store = await Store.open(settings.database)
+        state["store"] = store
+        pager = Pager(
+            store=store.paging,
+            clock=clock,
+            policy=settings.paging,
+            texts=triage.replies.texts,
+            contacts=settings.contacts,
+        )
+        desk = Desk(
+            triage=triage, store=store, clock=clock, helpdesk=settings.helpdesk, pager=pager
+        )
+        frontend.attach(desk, Courier(bot=app.bot, desk=desk, outbox=store.outbox, clock=clock))
+        await app.bot.set_my_commands(COMMANDS)
+        assert app.job_queue is not None
+        app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval, first=0)
+        app.job_queue.run_repeating(frontend.flush, interval=SWEEP_INTERVAL, first=0)
+        app.job_queue.run_repeating(frontend.check_roster, interval=timedelta(minutes=15), first=1)
+        app.job_queue.run_repeating(frontend.purge, interval=timedelta(hours=6), first=10)
+        log.info("bot @%s ready; database %s", app.bot.username, settings.database)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        if "store" in state:
+            await state.pop("store").close()
+
+    app = (
+        Application.builder()
+        .token(check_token(settings.telegram.token))
+        .base_url(settings.telegram.base_url)
+        .rate_limiter(AIORateLimiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    _add_handlers(app, frontend, settings)
+    return app
+
+
+def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", frontend.start, filters=private))
+    app.add_handler(CommandHandler(["help", "hulp"], frontend.help, filters=private))
+    app.add_handler(CommandHandler(["themas", "thema", "themes"], frontend.themes, filters=private))
+    app.add_handler(CommandHandler("crisis", frontend.crisis, filters=private))
+    app.add_handler(CommandHandler("mijngegevens", frontend.my_data, filters=private))
+    app.add_handler(CommandHandler("verwijderen", frontend.forget, filters=private))
+    app.add_handler(CommandHandler("piket", frontend.on_duty, filters=private))
+    app.add_handler(CommandHandler("overdracht", frontend.handover, filters=private))
+    app.add_handler(CommandHandler("testpiket", frontend.test_page, filters=private))
+    app.add_handler(CommandHandler("afgehandeld", frontend.resolve, filters=private))
+    app.add_handler(MessageHandler(private & filters.CONTACT, frontend.contact))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, frontend.text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, frontend.help))
+    app.add_handler(MessageHandler(private & ~filters.TEXT, frontend.other))
+    app.add_handler(CallbackQueryHandler(frontend.button))
+    if settings.helpdesk.chat_id is not None:
+        group = filters.Chat(chat_id=settings.helpdesk.chat_id)
+        app.add_handler(CommandHandler("sluit", frontend.close, filters=group))
+        app.add_handler(
+            MessageHandler(group & filters.TEXT & ~filters.COMMAND, frontend.group_text)
+        )
+    app.add_error_handler(frontend.error)
+
+
+def run(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Run until SIGINT or SIGTERM: long polling, or a webhook when one is configured."""
+    telegram = settings.telegram
+    if telegram.webhook_url:
+        app.run_webhook(
+            listen=telegram.webhook_listen,
+            port=telegram.webhook_port,
+            url_path="telegram",
+            webhook_url=telegram.webhook_url,
+            secret_token=telegram.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

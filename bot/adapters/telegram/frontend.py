@@ -1,0 +1,270 @@
+"""Handlers: translate Telegram updates into desk calls and desk replies into messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.core.desk import Answer, Desk, Sender
+from bot.core.models import Reply
+from bot.core.texts import language_of
+
+from .courier import Courier
+from .render import chunks, markup_for
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Frontend:
+    """The bot's handlers; the desk and courier are attached once the store is open."""
+
+    def __init__(self) -> None:
+        self._desk: Desk | None = None
+        self._courier: Courier | None = None
+
+    def attach(self, desk: Desk, courier: Courier) -> None:
+        """Connect the desk and the courier (done in post_init)."""
+        self._desk, self._courier = desk, courier
+
+    @property
+    def desk(self) -> Desk:
+        assert self._desk is not None, "Frontend used before post_init attached the desk"
+        return self._desk
+
+    @property
+    def courier(self) -> Courier:
+        assert self._courier is not None, "Frontend used before post_init attached the courier"
+        return self._courier
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start [code]: greet, and redeem an invite code from a deep link."""
+        code = context.args[0] if context.args else None
+        await self._send(update, await self.desk.start(_sender(update), code))
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help: explain what the bot does."""
+        _, user = await self.desk.identify(_sender(update))
+        await self._send(update, [self.desk.help(user)])
+
+    async def themes(self, update: Update, context: Context) -> None:
+        """/themas: browse the FAQ by theme."""
+        answer = await self.desk.press(_sender(update), "themes")
+        await self._send(update, answer.replies)
+
+    async def crisis(self, update: Update, context: Context) -> None:
+        """/crisis [text]: always a crisis."""
+        text = " ".join(context.args or [])
+        await self._send(update, await self.desk.message(_sender(update), text, crisis=True))
+        self._kick(context)
+
+    async def my_data(self, update: Update, context: Context) -> None:
+        """/mijngegevens: show what the bot keeps."""
+        await self._send(update, [await self.desk.my_data(_sender(update))])
+
+    async def forget(self, update: Update, context: Context) -> None:
+        """/verwijderen: offer to erase what the bot keeps."""
+        _, user = await self.desk.identify(_sender(update))
+        await self._send(update, [self.desk.forget_prompt(user)])
+
+    async def text(self, update: Update, context: Context) -> None:
+        """A text in a private chat: the crisis button, or a question."""
+        message = update.effective_message
+        assert message is not None
+        text = message.text or ""
+        sender = _sender(update)
+        _, user = await self.desk.identify(sender)
+        is_button = text.strip() == self.desk.texts.get("crisis_button", user.language)
+        replies = await self.desk.message(
+            sender, "" if is_button else text, crisis=is_button, reply_to=_replied_to(message)
+        )
+        await self._send(update, replies)
+        self._kick(context)
+
+    async def on_duty(self, update: Update, context: Context) -> None:
+        """/piket: who is on duty now and next."""
+        member, user = await self.desk.identify(_sender(update))
+        await self._send(update, [await self.desk.pager.on_duty(member, user.language)])
+
+    async def handover(self, update: Update, context: Context) -> None:
+        """/overdracht @user: offer the rest of your shift to another duty officer."""
+        member, _ = await self.desk.identify(_sender(update))
+        ref = context.args[0] if context.args else ""
+        await self._send(update, [await self.desk.pager.offer_handover(member, ref)])
+        self._kick(context)
+
+    async def test_page(self, update: Update, context: Context) -> None:
+        """/testpiket: page yourself through the whole path."""
+        member, user = await self.desk.identify(_sender(update))
+        if member is None:
+            await self._send(update, [Reply(self.desk.texts.get("not_officer", user.language))])
+            return
+        refusal = await self.desk.pager.test_page(member)
+        await self._send(update, [refusal] if refusal else [])
+        self._kick(context)
+
+    async def resolve(self, update: Update, context: Context) -> None:
+        """/afgehandeld [note]: close the page you hold."""
+        member, user = await self.desk.identify(_sender(update))
+        if member is None:
+            await self._send(update, [Reply(self.desk.texts.get("not_officer", user.language))])
+            return
+        reply = await self.desk.pager.resolve_command(member, " ".join(context.args or []))
+        await self._send(update, [reply] if reply else [])
+        self._kick(context)
+
+    async def contact(self, update: Update, context: Context) -> None:
+        """A shared phone number: kept in memory for the mayor's next page."""
+        message = update.effective_message
+        assert message is not None and message.contact is not None
+        sender = _sender(update)
+        if message.contact.user_id == sender.user_id:
+            self.desk.remember_phone(sender.user_id, message.contact.phone_number)
+        await self._send(update, [Reply(self.desk.texts.get("phone_kept", "nl"))])
+
+    async def sweep(self, context: Context) -> None:
+        """Job: advance escalations whose deadline passed, then deliver."""
+        if await self.desk.pager.sweep():
+            await self.courier.flush()
+
+    async def check_roster(self, context: Context) -> None:
+        """Job: alert administrators when nobody is on duty in the coming 24 hours."""
+        if await self.desk.pager.check_roster():
+            await self.courier.flush()
+
+    async def other(self, update: Update, context: Context) -> None:
+        """Anything but text in a private chat: say what the bot reads."""
+        _, user = await self.desk.identify(_sender(update))
+        await self._send(update, [Reply(self.desk.texts.get("unsupported", user.language))])
+
+    async def button(self, update: Update, context: Context) -> None:
+        """A button press, in a private chat or the agents' group."""
+        query = update.callback_query
+        assert query is not None
+        sender = _sender(update)
+        data = query.data or ""
+        chat = update.effective_chat
+        in_private = chat is not None and chat.type == ChatType.PRIVATE
+        answer = (
+            await self.desk.press(sender, data)
+            if in_private
+            else await self.desk.group_press(sender, data)
+        )
+        await query.answer(answer.toast[:200] if answer.toast else None)
+        await self._apply(update, answer, in_private)
+        self._kick(context)
+
+    async def group_text(self, update: Update, context: Context) -> None:
+        """A message in the agents' group: relay it when it belongs to a ticket."""
+        message = update.effective_message
+        assert message is not None
+        replies = await self.desk.group_message(
+            _sender(update),
+            message.text or "",
+            message_id=message.message_id,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+            reply_to=_replied_to(message),
+            replied_text=_replied_text(message, context.bot.id),
+        )
+        await self._send(update, replies)
+        self._kick(context)
+
+    async def close(self, update: Update, context: Context) -> None:
+        """/sluit [number] in the agents' group: close a ticket."""
+        message = update.effective_message
+        assert message is not None
+        replies = await self.desk.close_ticket(
+            _sender(update),
+            " ".join(context.args or []),
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+            reply_to=_replied_to(message),
+            replied_text=_replied_text(message, context.bot.id),
+        )
+        await self._send(update, replies)
+        self._kick(context)
+
+    async def flush(self, context: Context) -> None:
+        """Job: deliver what waits in the outbox."""
+        await self.courier.flush()
+
+    async def purge(self, context: Context) -> None:
+        """Job: erase tickets past their retention."""
+        erased = await self.desk.purge()
+        if erased:
+            log.info("erased %d closed tickets past retention", erased)
+
+    async def error(self, update: object, context: Context) -> None:
+        """Log every error with its traceback, then apologise to the user."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            language = language_of(
+                update.effective_user.language_code if update.effective_user else None
+            )
+            try:
+                await update.effective_chat.send_message(
+                    self.desk.texts.get("apology", language) if self._desk else "Sorry."
+                )
+            except Exception:  # the apology is best effort; the error is logged above
+                log.warning("could not send the apology", exc_info=True)
+
+    async def _apply(self, update: Update, answer: Answer, in_private: bool) -> None:
+        query = update.callback_query
+        if answer.edit is not None and query is not None and query.message is not None:
+            await query.edit_message_text(chunks(answer.edit.text)[0], reply_markup=None)
+        if in_private:
+            await self._send(update, answer.replies)
+
+    async def _send(self, update: Update, replies: Sequence[Reply]) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        message = update.effective_message
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        for reply in replies:
+            parts = chunks(reply.text)
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                await chat.send_message(
+                    part,
+                    reply_markup=markup_for(reply) if last else None,
+                    message_thread_id=thread,
+                )
+
+    def _kick(self, context: Context) -> None:
+        """Deliver what a handler queued now, rather than at the next sweep."""
+        context.application.create_task(self.courier.flush())
+
+
+def _sender(update: Update) -> Sender:
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    return Sender(
+        user_id=user.id,
+        chat_id=chat.id,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def _replied_to(message: Message) -> int | None:
+    replied = message.reply_to_message
+    # In a forum, a message without an explicit reply "replies" to the topic's first message.
+    if replied is None or (
+        message.is_topic_message and replied.message_id == message.message_thread_id
+    ):
+        return None
+    return replied.message_id
+
+
+def _replied_text(message: Message, bot_id: int) -> str:
+    """Return the text of the bot's own message this one replies to (else '')."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return ""
+    return replied.text or ""

@@ -1,0 +1,72 @@
+"""Turn desk replies into Telegram message parts: text chunks and keyboards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.core.models import Button, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+# Buttons with labels this short share a row (👍 / 👎); longer ones get a row each.
+_SHORT_LABEL = 16
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split text into pieces Telegram accepts, preferring paragraph and line breaks."""
+    text = text or "…"
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = max(
+            text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit)
+        )
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return pieces
+
+
+def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Lay out buttons, short ones side by side; drop any whose data Telegram would refuse."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        if len(button.action.encode()) > MAX_CALLBACK_BYTES:
+            log.error("button data too long, left out: %r", button.action)
+            continue
+        key = InlineKeyboardButton(button.label, callback_data=button.action)
+        last = rows[-1] if rows else None
+        if last and len(last) == 1 and _short(last[0].text) and _short(button.label):
+            last.append(key)
+        else:
+            rows.append([key])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def markup_for(reply: Reply) -> Markup:
+    """Return the keyboard for a reply: inline buttons, else persistent quick replies."""
+    if reply.buttons:
+        return inline_keyboard(reply.buttons)
+    if reply.keyboard:
+        keys = [
+            [KeyboardButton(b.label, request_contact=b.action == "share_phone")]
+            for b in reply.keyboard
+        ]
+        return ReplyKeyboardMarkup(keys, resize_keyboard=True, is_persistent=True)
+    return None
+
+
+def _short(label: str) -> bool:
+    return len(label) <= _SHORT_LABEL

@@ -1,0 +1,378 @@
+"""Command-line entry points; argument parsing only, the work happens elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.admin import (
+    add_shift,
+    create_invite,
+    escalation_report,
+    import_roster,
+    invite_link,
+    list_users,
+    read_roster_file,
+    remove_shift,
+    revoke_user,
+    set_role,
+    show_roster,
+    unanswered_report,
+)
+from bot.config import Settings, load_settings, parse_duration
+from bot.core.clock import SystemClock, parse_moment
+from bot.core.desk import Desk
+from bot.core.directory import Directory
+from bot.core.faq import load_faq
+from bot.core.faqcheck import ambiguous_phrasings
+from bot.core.models import Grant, Inquiry, Role, User
+from bot.core.paging import Pager
+from bot.core.triage import Triage
+from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
+from bot.store.sqlite import Store
+from bot.wiring import build_matcher, build_triage
+
+ROLES = [r.value for r in Role]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; return the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        code: int = args.handler(args, settings)
+        return code
+    except (ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FaqError as exc:
+        print(f"the FAQ has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 1
+    except HelpdeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="config file (default ./config.toml)")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer questions (read-only)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--role", choices=ROLES, default="guest")
+    ask.add_argument("--municipality", help="the asker's municipality")
+    ask.add_argument("--at", type=_moment, help="ISO-8601 time (default: now)")
+    ask.add_argument("question", nargs="?", help="the question (default: one per stdin line)")
+    ask.set_defaults(handler=_ask)
+
+    shell = commands.add_parser("shell", parents=[common], help="chat with the bot locally")
+    shell.set_defaults(handler=_shell)
+
+    run = commands.add_parser("run", parents=[common], help="start the Telegram bot")
+    run.set_defaults(handler=_run)
+
+    invite = commands.add_parser("invite", help="one-time invites")
+    invite_commands = invite.add_subparsers(dest="invite_command", required=True, metavar="ACTION")
+    create = invite_commands.add_parser("create", parents=[common], help="make an invite link")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--municipality", help="the user's municipality")
+    create.add_argument("--name", help="how colleagues see this user (optional)")
+    create.add_argument("--expires", type=_duration, default=timedelta(days=7), help="e.g. 7d")
+    create.set_defaults(handler=_invite_create)
+
+    users = commands.add_parser("users", help="registered users")
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    user_commands.add_parser("list", parents=[common]).set_defaults(handler=_users_list)
+    revoke = user_commands.add_parser("revoke", parents=[common])
+    revoke.add_argument("user", help="Telegram user id or @username")
+    revoke.set_defaults(handler=_users_revoke)
+    set_role = user_commands.add_parser("set-role", parents=[common])
+    set_role.add_argument("user", help="Telegram user id or @username")
+    set_role.add_argument("role", choices=ROLES)
+    set_role.set_defaults(handler=_users_set_role)
+
+    roster = commands.add_parser("roster", help="the duty roster")
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    add = roster_commands.add_parser("add", parents=[common], help="add a shift")
+    add.add_argument("--user", required=True, help="Telegram user id or @username")
+    add.add_argument(
+        "--level", type=int, required=True, help="1 duty officer, 2 backup, 3 coordinator"
+    )
+    add.add_argument("--from", dest="start", type=_moment, required=True, help="ISO-8601")
+    add.add_argument("--to", dest="end", type=_moment, required=True, help="ISO-8601")
+    add.set_defaults(handler=_roster_add)
+    remove = roster_commands.add_parser("remove", parents=[common], help="remove a shift")
+    remove.add_argument("--id", type=int, required=True, help="the shift's id (see roster show)")
+    remove.set_defaults(handler=_roster_remove)
+    show = roster_commands.add_parser("show", parents=[common], help="who is on duty")
+    show.add_argument("--at", type=_moment, help="ISO-8601 time (default: now)")
+    show.set_defaults(handler=_roster_show)
+    load = roster_commands.add_parser("import", parents=[common], help="import shifts from CSV")
+    load.add_argument("file", type=Path, help="CSV with a header: user,level,from,to")
+    load.set_defaults(handler=_roster_import)
+
+    report = commands.add_parser("report", help="reports")
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="KIND")
+    unanswered = report_commands.add_parser("unanswered", parents=[common])
+    unanswered.add_argument("--since", type=_duration, default=timedelta(days=30), help="e.g. 30d")
+    unanswered.set_defaults(handler=_report_unanswered)
+    escalations = report_commands.add_parser("escalations", parents=[common])
+    escalations.add_argument("--since", type=_duration, default=timedelta(days=30), help="e.g. 30d")
+    escalations.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    escalations.set_defaults(handler=_report_escalations)
+
+    faq = commands.add_parser("faq", help="FAQ maintenance")
+    faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
+    check = faq_commands.add_parser("check", parents=[common], help="validate faq/")
+    check.set_defaults(handler=_faq_check)
+    return parser
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def user_for(role: str, municipality: str | None, language: str = "nl") -> User:
+    """Make the simulated user of the command line: a named role counts as verified."""
+    parsed = Role(role)
+    return User(
+        role=parsed,
+        municipality=municipality,
+        verified=parsed is not Role.GUEST,
+        language=language,
+    )
+
+
+def resolve_municipality(directory: Directory, typed: str | None) -> str | None:
+    """Return the official name of a typed municipality; raise UsageError with suggestions."""
+    if typed is None:
+        return None
+    found = directory.resolve(typed)
+    if found.match is not None:
+        return found.match.name
+    hint = f"; did you mean: {', '.join(found.suggestions)}?" if found.suggestions else ""
+    raise UsageError(f"unknown municipality {typed!r}{hint}")
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    triage = build_triage(settings)
+    user = user_for(args.role, resolve_municipality(triage.directory, args.municipality))
+    at: datetime = args.at or SystemClock().now()
+    questions: Iterable[str] = (
+        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    )
+    out = sys.stdout
+    for question in questions:
+        _ask_one(triage, Inquiry(text=question, user=user, at=at), args.json, out)
+    return 0
+
+
+def _ask_one(triage: Triage, inquiry: Inquiry, as_json: bool, out: TextIO) -> None:
+    outcome = triage.answer(inquiry)
+    decision = outcome.decision
+    reply = "\n\n".join(r.text for r in outcome.replies)
+    if not as_json:
+        out.write(reply + "\n\n")
+        return
+    record = {
+        "question": inquiry.text,
+        "route": decision.route.value,
+        "faq_id": decision.entry_id,
+        "alternatives": list(decision.alternatives),
+        "score": round(decision.score),
+        "crisis": decision.crisis,
+        "reply": reply,
+    }
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _shell(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.adapters.console import HELPDESK_CHAT, ConsoleChat, ConsoleClock
+
+    triage = build_triage(settings)
+    interactive = sys.stdin.isatty()
+
+    async def chat() -> int:
+        # A throwaway database: the console plays, it keeps nothing.
+        store = await Store.open(":memory:")
+        clock = ConsoleClock()
+        helpdesk = replace(settings.helpdesk, chat_id=HELPDESK_CHAT, mode="replies")
+        pager = Pager(
+            store=store.paging,
+            clock=clock,
+            policy=settings.paging,
+            texts=triage.replies.texts,
+            contacts=settings.contacts,
+        )
+        desk = Desk(triage=triage, store=store, clock=clock, helpdesk=helpdesk, pager=pager)
+        try:
+            console = ConsoleChat(desk=desk, store=store, clock=clock)
+            await console.run(_lines(interactive), sys.stdout, echo=not interactive)
+        finally:
+            await store.close()
+        return 0
+
+    return asyncio.run(chat())
+
+
+def _lines(interactive: bool) -> Iterator[str]:
+    if not interactive:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+        return
+    while True:
+        try:
+            yield input("jij> ")
+        except EOFError:
+            print()
+            return
+
+
+def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
+    faq = load_faq(settings.faq_dir)
+    problems = ambiguous_phrasings(faq, build_matcher(faq))
+    if problems:
+        raise FaqError(problems)
+    phrasings = sum(len(e.phrasings) for e in faq.entries)
+    print(
+        f"{settings.faq_dir}: {len(faq.entries)} entries in {len(faq.themes)} themes, "
+        f"{phrasings} phrasings: OK"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.adapters.telegram.application import build_application, run
+
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = build_application(settings, build_triage(settings), SystemClock())
+    run(app, settings)
+    return 0
+
+
+def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
+    async def main() -> int:
+        store = await Store.open(settings.database)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    municipality = resolve_municipality(Directory.bundled(), args.municipality)
+    grant = Grant(role=Role(args.role), municipality=municipality, name=args.name)
+    username = settings.telegram.username or _bot_username(settings)
+
+    async def work(store: Store) -> int:
+        code = await create_invite(store, grant, SystemClock().now(), args.expires)
+        print(f"code: {code}")
+        print(invite_link(username, code))
+        return 0
+
+    return _with_store(settings, work)
+
+
+def _bot_username(settings: Settings) -> str:
+    """Ask Telegram for the bot's username when the config does not name it."""
+    from telegram import Bot
+
+    from bot.adapters.telegram.application import check_token
+
+    async def ask() -> str:
+        bot = Bot(check_token(settings.telegram.token), base_url=settings.telegram.base_url)
+        async with bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except ConfigError:
+        raise ConfigError(
+            "cannot make the link: set [telegram] username (or a token to look it up)"
+        ) from None
+    except Exception as exc:  # any network failure: say what to configure instead
+        raise ConfigError(
+            f"cannot reach Telegram to look up the bot's username ({exc}); set [telegram] username"
+        ) from None
+
+
+def _users_list(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_from_store(settings, lambda store: list_users(store))
+
+
+def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    now = SystemClock().now()
+    return _print_from_store(settings, lambda store: revoke_user(store, args.user, now))
+
+
+def _users_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_from_store(settings, lambda store: set_role(store, args.user, Role(args.role)))
+
+
+def _report_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    since = SystemClock().now() - args.since
+    return _print_from_store(settings, lambda store: unanswered_report(store, since))
+
+
+def _print_from_store(
+    settings: Settings, work: Callable[[Store], Awaitable[str | list[str]]]
+) -> int:
+    async def run(store: Store) -> int:
+        result = await work(store)
+        print(result if isinstance(result, str) else "\n".join(result))
+        return 0
+
+    return _with_store(settings, run)
+
+
+def _roster_add(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_from_store(
+        settings, lambda store: add_shift(store, args.user, args.level, args.start, args.end)
+    )
+
+
+def _roster_remove(args: argparse.Namespace, settings: Settings) -> int:
+    return _print_from_store(settings, lambda store: remove_shift(store, args.id))
+
+
+def _roster_show(args: argparse.Namespace, settings: Settings) -> int:
+    at: datetime = args.at or SystemClock().now()
+    return _print_from_store(settings, lambda store: show_roster(store, at))
+
+
+def _roster_import(args: argparse.Namespace, settings: Settings) -> int:
+    text = read_roster_file(args.file)
+    return _print_from_store(settings, lambda store: import_roster(store, args.file, text))
+
+
+def _report_escalations(args: argparse.Namespace, settings: Settings) -> int:
+    since = SystemClock().now() - args.since
+    return _print_from_store(settings, lambda store: escalation_report(store, since, args.csv))

@@ -1,0 +1,1 @@
+"""The transport-agnostic core: pure rules, no Telegram, no database."""

@@ -1,0 +1,71 @@
+"""Crisis detection: does a message report an acute or imminent situation, and why."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from bot.core.text import fold
+
+_EXCLAIMS = re.compile(r"!{2,}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a message is a crisis, and the cues that decided it."""
+
+    crisis: bool
+    reasons: tuple[str, ...]
+
+
+class _Cues:
+    """A word list with exact words, prefixes (written with *) and phrases."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        folded = [(w.endswith("*"), fold(w.rstrip("*"))) for w in words]
+        self.exact = frozenset(w for star, w in folded if not star and " " not in w)
+        self.prefixes = tuple(w for star, w in folded if star and " " not in w)
+        self.phrases = tuple(f" {w} " for _, w in folded if " " in w)
+
+    def found(self, words: list[str], padded: str) -> list[str]:
+        """Return the cues present in a folded message, in message order."""
+        hits = [w for w in words if w in self.exact or w.startswith(self.prefixes)]
+        hits += [p.strip() for p in self.phrases if p in padded]
+        return list(dict.fromkeys(hits))
+
+
+class CrisisDetector:
+    """Decide from the vocabulary in `bot/data/crisis.toml`; recall comes first."""
+
+    def __init__(self, vocabulary: Mapping[str, Any]) -> None:
+        self.events = _Cues(vocabulary["events"])
+        self.urgent = _Cues(vocabulary["urgent"])
+        self.calm = _Cues(vocabulary["calm"])
+        self.alarm = _Cues(vocabulary["alarm"])
+
+    @classmethod
+    def bundled(cls) -> CrisisDetector:
+        """Load the vocabulary shipped with the package."""
+        raw = resources.files("bot.data").joinpath("crisis.toml").read_text(encoding="utf-8")
+        return cls(tomllib.loads(raw))
+
+    def assess(self, text: str) -> Verdict:
+        """Tell whether a message reports an acute or imminent situation, with reasons."""
+        folded = fold(text)
+        words = folded.split()
+        padded = f" {folded} "
+        alarm = self.alarm.found(words, padded)
+        events = self.events.found(words, padded)
+        urgent = self.urgent.found(words, padded)
+        if _EXCLAIMS.search(text):
+            urgent.append("!!")
+        calm = self.calm.found(words, padded)
+        reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
+        reasons += [f"urgent: {w}" for w in urgent]
+        if alarm or (events and (urgent or not calm)):
+            return Verdict(crisis=True, reasons=tuple(reasons))
+        return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm))

@@ -1,0 +1,512 @@
+"""The desk: the service the Telegram adapter and the console drive; it keeps and relays."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.config import HelpdeskSettings
+from bot.core.models import (
+    Button,
+    Decision,
+    Inquiry,
+    Member,
+    Outgoing,
+    Reply,
+    Role,
+    Route,
+    Ticket,
+    User,
+)
+from bot.core.paging import Pager
+from bot.core.ports import Clock, Store
+from bot.core.texts import language_of
+from bot.core.triage import Triage
+
+AGENT_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+_TICKET_MARK = re.compile(r"^(?:🎫 Vraag |✉️ |⚠️ |✋ )#(\d+)")
+PAGER_ACTIONS = frozenset({"ack", "pass", "resolve", "escfb", "ho"})
+_REMEMBERED_QUESTIONS = 10_000
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as the transport tells it."""
+
+    user_id: int
+    chat_id: int
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The desk's response to a button press."""
+
+    replies: tuple[Reply, ...] = ()
+    toast: str | None = None
+    edit: Reply | None = None
+
+
+class Desk:
+    """Answer users, open and relay helpdesk tickets, keep what is needed."""
+
+    def __init__(
+        self,
+        *,
+        triage: Triage,
+        store: Store,
+        clock: Clock,
+        helpdesk: HelpdeskSettings,
+        pager: Pager,
+    ) -> None:
+        self.triage = triage
+        self.store = store
+        self.clock = clock
+        self.helpdesk = helpdesk
+        self.pager = pager
+        self.texts = triage.replies.texts
+        # The last question per user, so "ask a person" knows what to hand over. In memory
+        # only: after a restart the user is asked to type it again.
+        self._last: OrderedDict[int, str] = OrderedDict()
+        self._phones: dict[int, str] = {}
+
+    async def identify(self, sender: Sender) -> tuple[Member | None, User]:
+        """Return the stored member (if any) and the routing view of a sender."""
+        language = language_of(sender.language_code)
+        member = await self.store.users.get(sender.user_id)
+        if member is None:
+            return None, User(language=language)
+        return member, member.as_user(language)
+
+    async def start(self, sender: Sender, code: str | None) -> list[Reply]:
+        """Greet a user; with an invite code, bind its role to their Telegram user id."""
+        member, user = await self.identify(sender)
+        lang = user.language
+        if code:
+            grant = await self.store.invites.redeem(code, sender.user_id, self.clock.now())
+            if grant is None:
+                return [Reply(self.texts.get("invite_invalid", lang))]
+            member = Member(
+                user_id=sender.user_id,
+                chat_id=sender.chat_id,
+                role=grant.role,
+                municipality=grant.municipality,
+                name=grant.name,
+                username=sender.username,
+                language=lang,
+            )
+            await self.store.users.save(member, self.clock.now())
+        if member is None:
+            return [Reply(self.texts.get("start_guest", lang), keyboard=())]
+        name = f" {member.name}" if member.name else ""
+        text = self.texts.get(
+            f"start_{member.role.value}",
+            lang,
+            name=name,
+            municipality=member.municipality or "-",
+        )
+        return [Reply(text, keyboard=self._keyboard(member.as_user(lang)))]
+
+    def help(self, user: User) -> Reply:
+        """Explain the commands."""
+        text = self.texts.get("help", user.language)
+        if user.is_mayor:
+            text += "\n" + self.texts.get("help_mayor", user.language)
+        return Reply(text, keyboard=self._keyboard(user))
+
+    async def message(
+        self, sender: Sender, text: str, *, crisis: bool = False, reply_to: int | None = None
+    ) -> list[Reply]:
+        """Handle a text from a user in their private chat."""
+        member, user = await self.identify(sender)
+        if member is not None and text.strip() and not crisis:
+            relayed = await self.pager.relay(member, text, reply_to)
+            if relayed is not None:
+                return relayed
+        now = self.clock.now()
+        inquiry = Inquiry(text=text, user=user, at=now, crisis=crisis)
+        decision = self.triage.decide(inquiry)
+        if decision.crisis:
+            return await self._crisis(sender, member, inquiry, decision)
+        ticket = await self.store.tickets.open_for(sender.user_id)
+        if ticket is not None and text.strip():
+            return [await self._follow_up(ticket, text, user.language, now)]
+        self._remember(sender.user_id, text)
+        reply = self.triage.compose(decision, inquiry)
+        if decision.route in (Route.HANDOFF, Route.CLARIFY):
+            await self.store.notes.unanswered(text, decision.route.value, now)
+        if decision.route is Route.HANDOFF:
+            opened = await self._open_ticket(sender, member, user, text, decision, urgent=False)
+            note = self.texts.get("ticket_opened", user.language, id=opened.id)
+            reply = Reply(f"{reply.text}\n\n{note}", reply.buttons)
+        return [Reply(reply.text, reply.buttons, self._keyboard(user))]
+
+    async def press(self, sender: Sender, action: str) -> Answer:
+        """Handle a button press in a private chat; unknown or forged data expires politely."""
+        member, user = await self.identify(sender)
+        now = self.clock.now()
+        if action == "human":
+            return Answer(replies=(await self._ask_person(sender, member, user),))
+        if action == "page":
+            return Answer(replies=tuple(await self._page(sender, member, user)))
+        toast = await self.pager.press(member, sender.user_id, action)
+        if toast is not None or action.partition(":")[0] in PAGER_ACTIONS:
+            return Answer(toast=toast)
+        if action == "forget":
+            await self.store.users.forget(sender.user_id)
+            return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
+        kind, _, arg = action.partition(":")
+        if kind == "fb":
+            entry_id, _, verdict = arg.partition(":")
+            if self.triage.faq.entry(entry_id) is None or verdict not in ("up", "down"):
+                return self._expired(user)
+            await self.store.notes.feedback(entry_id, verdict == "up", now)
+            thanks = self.texts.get("feedback_thanks", user.language)
+            return Answer(toast=thanks, replies=(Reply(thanks),))
+        return Answer(replies=(self.triage.choose(action, user),))
+
+    async def my_data(self, sender: Sender) -> Reply:
+        """Show what the bot keeps about the user."""
+        member, user = await self.identify(sender)
+        tickets = await self.store.tickets.of_user(sender.user_id)
+        lang = user.language
+        if member is None and not tickets:
+            return Reply(self.texts.get("nothing_stored", lang))
+        text = self.texts.get(
+            "my_data",
+            lang,
+            user_id=sender.user_id,
+            role=member.role.value if member else Role.GUEST.value,
+            municipality=(member.municipality if member else None) or "-",
+            name=(member.name if member else None) or "-",
+            lang=lang,
+            tickets=len(tickets),
+            open=sum(t.is_open for t in tickets),
+        )
+        return Reply(text)
+
+    def forget_prompt(self, user: User) -> Reply:
+        """Ask before erasing a user's data."""
+        button = Button(self.texts.get("button_forget", user.language), "forget")
+        return Reply(self.texts.get("forget_confirm", user.language), (button,))
+
+    async def purge(self) -> int:
+        """Erase tickets closed longer ago than the retention period; return how many."""
+        return await self.store.tickets.purge_closed(self.clock.now() - self.helpdesk.retention)
+
+    # --- the agents' group ---------------------------------------------------------------
+
+    async def group_press(self, sender: Sender, action: str) -> Answer:
+        """Handle a button in the agents' group: claiming a ticket."""
+        member, user = await self.identify(sender)
+        kind, _, arg = action.partition(":")
+        if kind != "claim" or not arg.isdigit():
+            return self._expired(user)
+        if member is None or member.role not in AGENT_ROLES:
+            return Answer(toast=self.texts.get("group_not_agent", user.language))
+        ticket = await self.store.tickets.get(int(arg))
+        if ticket is None:
+            return self._expired(user)
+        if not await self.store.tickets.claim(
+            ticket.id, member.user_id, member.label, self.clock.now()
+        ):
+            holder = ticket.agent_name or "-"
+            return Answer(toast=self.texts.get("claim_taken", user.language, agent=holder))
+        await self._tell_user(ticket, "ticket_claimed_user", f"claimed:{ticket.id}")
+        claimed = self.texts.get("group_claimed", "nl", id=ticket.id, agent=member.label)
+        return Answer(
+            toast=self.texts.get("claim_done", user.language, id=ticket.id),
+            edit=Reply(f"{self._ticket_post(ticket)}\n\n{claimed}"),
+        )
+
+    async def group_message(
+        self,
+        sender: Sender,
+        text: str,
+        *,
+        message_id: int,
+        thread_id: int | None,
+        reply_to: int | None,
+        replied_text: str = "",
+    ) -> list[Reply]:
+        """Relay an agent's message in a ticket's topic (or reply) to the user."""
+        ticket = await self._ticket_in_group(thread_id, reply_to, replied_text)
+        if ticket is None:
+            return []
+        member, _ = await self.identify(sender)
+        if member is None or member.role not in AGENT_ROLES:
+            return [Reply(self.texts.get("group_not_agent", "nl"))]
+        if not ticket.is_open:
+            return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
+        now = self.clock.now()
+        await self.store.tickets.claim(ticket.id, member.user_id, member.label, now)
+        await self.store.tickets.add_message(ticket.id, "agent", text, now)
+        relay = self.texts.get("agent_reply_user", ticket.language, id=ticket.id, text=text)
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=ticket.chat_id,
+                text=relay,
+                dedupe_key=f"agent:{message_id}",
+                purpose="relay_user",
+                ref=ticket.id,
+            ),
+            now,
+        )
+        return []
+
+    async def close_ticket(
+        self,
+        sender: Sender,
+        arg: str,
+        *,
+        thread_id: int | None,
+        reply_to: int | None,
+        replied_text: str = "",
+    ) -> list[Reply]:
+        """Close a ticket (/sluit in its topic, as a reply, or with its number)."""
+        member, _ = await self.identify(sender)
+        if member is None or member.role not in AGENT_ROLES:
+            return [Reply(self.texts.get("group_not_agent", "nl"))]
+        ticket = (
+            await self.store.tickets.get(int(arg))
+            if arg.strip().lstrip("#").isdigit()
+            else await self._ticket_in_group(thread_id, reply_to, replied_text)
+        )
+        if ticket is None:
+            return [Reply(self.texts.get("group_no_ticket", "nl"))]
+        if not await self.store.tickets.close(ticket.id, self.clock.now()):
+            return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
+        await self._tell_user(ticket, "ticket_closed_user", f"closed:{ticket.id}")
+        return [Reply(self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label))]
+
+    # --- the outbox's callbacks -----------------------------------------------------------
+
+    async def prepare(self, message: Outgoing) -> Outgoing:
+        """Fill in, at send time, where a ticket's messages go in the agents' group."""
+        if message.purpose not in ("ticket", "followup") or message.ref is None:
+            return message
+        ticket = await self.store.tickets.get(message.ref)
+        if ticket is None:
+            return message
+        if message.purpose == "ticket":
+            return replace(message, thread_id=ticket.thread_id)
+        reply_to = None if ticket.thread_id else ticket.group_message_id
+        return replace(message, thread_id=ticket.thread_id, reply_to=reply_to)
+
+    async def delivered(self, message: Outgoing, message_id: int, thread_id: int | None) -> None:
+        """Record where a message landed, so agents' replies find their ticket."""
+        if message.purpose == "ticket" and message.ref is not None:
+            await self.store.tickets.posted(message.ref, message_id, thread_id)
+        elif message.purpose == "followup":
+            row = int(message.dedupe_key.rpartition(":")[2])
+            await self.store.tickets.message_posted(row, message_id)
+
+    async def topic_opened(self, message: Outgoing, thread_id: int) -> None:
+        """Record the forum topic opened for a ticket before its post is sent."""
+        if message.ref is not None:
+            await self.store.tickets.set_thread(message.ref, thread_id)
+
+    async def undeliverable(self, message: Outgoing) -> None:
+        """Tell the agents when a user can no longer be reached (they blocked the bot)."""
+        if message.purpose != "relay_user" or message.ref is None or self.helpdesk.chat_id is None:
+            return
+        ticket = await self.store.tickets.get(message.ref)
+        if ticket is None:
+            return
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=self.helpdesk.chat_id,
+                text=self.texts.get("group_blocked", "nl", id=ticket.id),
+                dedupe_key=f"blocked:{message.dedupe_key}",
+                purpose="followup",
+                ref=ticket.id,
+            ),
+            self.clock.now(),
+        )
+
+    # --- inside ----------------------------------------------------------------------------
+
+    async def _crisis(
+        self, sender: Sender, member: Member | None, inquiry: Inquiry, decision: Decision
+    ) -> list[Reply]:
+        user = inquiry.user
+        reply = self.triage.compose(decision, inquiry)
+        question = inquiry.text.strip() or self.texts.get("crisis_button", "nl")
+        auto = self.triage.settings.crisis.after_hours_policy == "auto"
+        self._remember(sender.user_id, question)
+        if decision.route is Route.CRISIS_AFTER_HOURS_MAYOR:
+            if auto and member is not None:
+                await self.pager.page(member, question, self._phones.get(sender.user_id))
+        else:
+            ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
+            if decision.route is Route.CRISIS_OFFICE:
+                await self._alert_region(ticket, user)
+        return [Reply(reply.text, reply.buttons, self._keyboard(user))]
+
+    async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
+        row = await self.store.tickets.add_message(ticket.id, "user", text, now)
+        if self.helpdesk.chat_id is not None:
+            await self.store.outbox.put(
+                Outgoing(
+                    chat_id=self.helpdesk.chat_id,
+                    text=self.texts.get("group_followup", "nl", id=ticket.id, text=text),
+                    dedupe_key=f"followup:{row}",
+                    urgent=ticket.urgent,
+                    purpose="followup",
+                    ref=ticket.id,
+                ),
+                now,
+            )
+        return Reply(self.texts.get("ticket_followup", language, id=ticket.id))
+
+    async def _ask_person(self, sender: Sender, member: Member | None, user: User) -> Reply:
+        existing = await self.store.tickets.open_for(sender.user_id)
+        if existing is not None:
+            return Reply(self.texts.get("ticket_followup", user.language, id=existing.id))
+        question = self._last.get(sender.user_id, "")
+        if not question:
+            return Reply(self.texts.get("empty", user.language))
+        now = self.clock.now()
+        decision = self.triage.decide(Inquiry(text=question, user=user, at=now))
+        opened = await self._open_ticket(sender, member, user, question, decision, urgent=False)
+        handoff = self.triage.replies.handoff_at(
+            self.triage.settings.office_hours.next_opening(now), now, user.language
+        )
+        note = self.texts.get("ticket_opened", user.language, id=opened.id)
+        return Reply(f"{handoff.text}\n\n{note}")
+
+    async def _page(self, sender: Sender, member: Member | None, user: User) -> list[Reply]:
+        if member is None or not user.is_mayor:
+            return [Reply(self.texts.get("page_not_allowed", user.language))]
+        question = self._last.get(sender.user_id) or self.texts.get("crisis_button", "nl")
+        refusal = await self.pager.page(member, question, self._phones.get(sender.user_id))
+        return [refusal] if refusal else []
+
+    def remember_phone(self, user_id: int, phone: str) -> None:
+        """Keep a mayor's shared phone number in memory, for the next page only."""
+        self._phones[user_id] = phone
+
+    async def _open_ticket(
+        self,
+        sender: Sender,
+        member: Member | None,
+        user: User,
+        question: str,
+        decision: Decision,
+        *,
+        urgent: bool,
+    ) -> Ticket:
+        now = self.clock.now()
+        ticket = await self.store.tickets.create(
+            user_id=sender.user_id,
+            chat_id=sender.chat_id,
+            question=question,
+            language=user.language,
+            urgent=urgent,
+            now=now,
+        )
+        if self.helpdesk.chat_id is None:
+            return ticket
+        guesses = [self.triage.replies.question(i, "nl") for i in decision.alternatives[:3]]
+        post = self._ticket_post(ticket, member, guesses)
+        title = f"#{ticket.id} {(member.municipality if member else None) or ''} {question}"
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=self.helpdesk.chat_id,
+                text=post,
+                dedupe_key=f"ticket:{ticket.id}",
+                buttons=(Button(self.texts.get("button_claim", "nl"), f"claim:{ticket.id}"),),
+                urgent=urgent,
+                purpose="ticket",
+                ref=ticket.id,
+                topic=" ".join(title.split())[:120] if self.helpdesk.mode == "topics" else None,
+            ),
+            now,
+        )
+        return ticket
+
+    def _ticket_post(
+        self, ticket: Ticket, member: Member | None = None, guesses: list[str] | None = None
+    ) -> str:
+        who = "gast"
+        if member is not None:
+            place = self.triage.place(member.as_user())
+            region = f" (regio {place.region})" if place else ""
+            who = f"{member.label} · {member.role.value} · {member.municipality or '-'}{region}"
+        return self.texts.get(
+            "group_ticket",
+            "nl",
+            id=ticket.id,
+            urgent=self.texts.get("group_urgent", "nl") if ticket.urgent else "",
+            who=who,
+            question=ticket.question[:3000],
+            guesses="; ".join(guesses) if guesses else "-",
+        )
+
+    async def _alert_region(self, ticket: Ticket, user: User) -> None:
+        place = self.triage.place(user)
+        chat = self.helpdesk.region_chats.get(place.region) if place else None
+        if place is None or chat is None:
+            return
+        text = self.texts.get(
+            "region_alert",
+            "nl",
+            municipality=place.name,
+            region=place.region,
+            id=ticket.id,
+            text=ticket.question[:3000],
+        )
+        await self.store.outbox.put(
+            Outgoing(chat_id=chat, text=text, dedupe_key=f"region:{ticket.id}", urgent=True),
+            self.clock.now(),
+        )
+
+    async def _tell_user(self, ticket: Ticket, key: str, dedupe: str) -> None:
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=ticket.chat_id,
+                text=self.texts.get(key, ticket.language, id=ticket.id),
+                dedupe_key=dedupe,
+                purpose="relay_user",
+                ref=ticket.id,
+            ),
+            self.clock.now(),
+        )
+
+    async def _ticket_in_group(
+        self, thread_id: int | None, reply_to: int | None, replied_text: str = ""
+    ) -> Ticket | None:
+        if self.helpdesk.mode == "topics" and thread_id is not None:
+            return await self.store.tickets.by_thread(thread_id)
+        if reply_to is None:
+            return None
+        found = await self.store.tickets.by_group_message(reply_to)
+        # The bot's posts name their ticket ("🎫 Vraag #12", "✉️ #12"): a reply to one still
+        # finds it when its message id was not recorded (sent a moment ago, or lost).
+        number = _TICKET_MARK.search(replied_text)
+        if found is None and number is not None:
+            found = await self.store.tickets.get(int(number.group(1)))
+        return found
+
+    def _keyboard(self, user: User) -> tuple[Button, ...]:
+        if not user.is_mayor:
+            return ()
+        return (
+            Button(self.texts.get("crisis_button", user.language), "crisis"),
+            Button(self.texts.get("button_share_phone", user.language), "share_phone"),
+        )
+
+    def _expired(self, user: User) -> Answer:
+        text = self.texts.get("button_expired", user.language)
+        return Answer(toast=text, replies=(Reply(text),))
+
+    def _remember(self, user_id: int, text: str) -> None:
+        if not text.strip():
+            return
+        self._last[user_id] = text
+        self._last.move_to_end(user_id)
+        while len(self._last) > _REMEMBERED_QUESTIONS:
+            self._last.popitem(last=False)

@@ -1,0 +1,136 @@
+"""Rank FAQ entries for a question: distinctive-word coverage with typo-tolerant lookup."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.faq import Entry
+from bot.core.models import Candidate
+from bot.core.text import Analyzer
+
+# A word of three letters or fewer is looked up exactly: fuzzy matching on short words
+# mostly finds unrelated words ("amv" ~ "avm").
+_MIN_FUZZY_LENGTH = 4
+_FUZZY_CUTOFF = {4: 85.0, 5: 80.0}
+_FUZZY_DEFAULT_CUTOFF = 78.0
+_FUZZY_CHOICES = 3
+# Share of the score from how much of the question the entry covers; the rest comes from
+# the single best-fitting phrasing, so an entry wins when one phrasing says the same thing.
+_COVERAGE_WEIGHT = 0.55
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """One indexed text of an entry: its question, a phrasing or a keyword."""
+
+    entry: int
+    terms: frozenset[str]
+
+
+class Matcher:
+    """An index over FAQ entries that scores a question against each of them (0–100)."""
+
+    def __init__(self, *, entries: Sequence[Entry], analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self._ids = [e.id for e in entries]
+        self._docs: list[_Doc] = []
+        for index, entry in enumerate(entries):
+            for text in _texts(entry):
+                terms = frozenset(analyzer.terms(text))
+                if terms:
+                    self._docs.append(_Doc(entry=index, terms=terms))
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        entries_with: dict[str, set[int]] = defaultdict(set)
+        for doc_index, doc in enumerate(self._docs):
+            for term in doc.terms:
+                self._postings[term].append(doc_index)
+                entries_with[term].add(doc.entry)
+        total = max(len(entries), 1)
+        self._idf = {t: math.log(1 + total / len(es)) for t, es in entries_with.items()}
+        self._unknown_idf = math.log(1 + 2 * total)
+        self._doc_weight = [sum(self._idf[t] for t in d.terms) for d in self._docs]
+        self._vocabulary = list(self._postings)
+        self._lookups: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """Return up to `limit` entries with a score above zero, best first."""
+        terms = list(dict.fromkeys(self.analyzer.terms(text)))
+        if not terms:
+            return []
+        resolved = [self._lookup(t) for t in terms]
+        weights = [self._weight(r) for r in resolved]
+        total_weight = sum(weights)
+        entry_hits: dict[int, dict[int, float]] = defaultdict(dict)
+        doc_hits: dict[int, dict[int, float]] = defaultdict(dict)
+        doc_matched: dict[int, float] = defaultdict(float)
+        for q, matches in enumerate(resolved):
+            for term, similarity in matches:
+                for doc_index in self._postings[term]:
+                    _keep_max(doc_hits[doc_index], q, similarity)
+                    _keep_max(entry_hits[self._docs[doc_index].entry], q, similarity)
+                    doc_matched[doc_index] += self._idf[term] * similarity
+        best_fit: dict[int, float] = defaultdict(float)
+        for doc_index, hits in doc_hits.items():
+            recall = sum(weights[q] * s for q, s in hits.items()) / total_weight
+            precision = min(doc_matched[doc_index] / self._doc_weight[doc_index], 1.0)
+            fit = 2 * recall * precision / (recall + precision)
+            entry = self._docs[doc_index].entry
+            best_fit[entry] = max(best_fit[entry], fit)
+        scored = []
+        for entry, hits in entry_hits.items():
+            coverage = sum(weights[q] * s for q, s in hits.items()) / total_weight
+            score = 100 * (_COVERAGE_WEIGHT * coverage + (1 - _COVERAGE_WEIGHT) * best_fit[entry])
+            scored.append(Candidate(entry_id=self._ids[entry], score=round(score, 1)))
+        scored.sort(key=lambda c: -c.score)
+        return scored[:limit]
+
+    def knows(self, text: str) -> bool:
+        """Tell whether any word of the text is (nearly) a word of the FAQ."""
+        return any(self._lookup(t) for t in self.analyzer.terms(text))
+
+    def _lookup(self, term: str) -> tuple[tuple[str, float], ...]:
+        """Return the FAQ terms a query term stands for, with their similarity (0–1)."""
+        cached = self._lookups.get(term)
+        if cached is not None:
+            return cached
+        if term in self._postings:
+            found: tuple[tuple[str, float], ...] = ((term, 1.0),)
+        elif len(term) < _MIN_FUZZY_LENGTH:
+            found = ()
+        else:
+            cutoff = _FUZZY_CUTOFF.get(len(term), _FUZZY_DEFAULT_CUTOFF)
+            hits = process.extract(
+                term,
+                self._vocabulary,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=cutoff,
+                limit=_FUZZY_CHOICES,
+            )
+            found = tuple((choice, score / 100) for choice, score, _ in hits)
+        if len(self._lookups) < 100_000:
+            self._lookups[term] = found
+        return found
+
+    def _weight(self, matches: Iterable[tuple[str, float]]) -> float:
+        """Weigh a query term by how distinctive the FAQ terms it matched are."""
+        idfs = [self._idf[term] for term, _ in matches]
+        return max(idfs) if idfs else self._unknown_idf
+
+
+def _keep_max(table: dict[int, float], key: int, value: float) -> None:
+    if value > table.get(key, 0.0):
+        table[key] = value
+
+
+def _texts(entry: Entry) -> Iterable[str]:
+    yield entry.question
+    if entry.question_en:
+        yield entry.question_en
+    yield from entry.phrasings
+    yield from entry.keywords

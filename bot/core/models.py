@@ -1,0 +1,172 @@
+"""Values the core passes around: users, inquiries, routes, decisions and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a user is to the helpdesk; decides routes and permissions."""
+
+    MAYOR = "mayor"
+    DEPUTY_MAYOR = "deputy_mayor"
+    STAFF = "staff"
+    DUTY_OFFICER = "duty_officer"
+    AGENT = "agent"
+    ADMIN = "admin"
+    GUEST = "guest"
+
+
+class Route(StrEnum):
+    """Where a message goes, as the routing table names it."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    SMALLTALK = "smalltalk"
+    HANDOFF = "handoff"
+    CRISIS_OFFICE = "crisis_office"
+    CRISIS_AFTER_HOURS_MAYOR = "crisis_after_hours_mayor"
+    CRISIS_AFTER_HOURS_STAFF = "crisis_after_hours_staff"
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking: role, municipality, whether an invite verified them, and language."""
+
+    role: Role = Role.GUEST
+    municipality: str | None = None
+    verified: bool = False
+    language: str = "nl"
+
+    @property
+    def is_mayor(self) -> bool:
+        """Tell whether this is a verified (loco-)mayor."""
+        return self.verified and self.role in (Role.MAYOR, Role.DEPUTY_MAYOR)
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """One message to the desk; `crisis` is set by the crisis button or /crisis."""
+
+    text: str
+    user: User
+    at: datetime
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An FAQ entry with how well it matches a question (0–100)."""
+
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the routing rules decided for one inquiry."""
+
+    route: Route
+    entry_id: str | None = None
+    alternatives: tuple[str, ...] = ()
+    score: float = 0.0
+    crisis: bool = False
+    crisis_reasons: tuple[str, ...] = ()
+    next_opening: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered under a reply; `action` is what pressing it asks the desk."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for the user, transport-neutral; `keyboard` offers persistent quick replies."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+    # Persistent quick-reply buttons; action "crisis" sends the label, "share_phone" a contact.
+    keyboard: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    """A Telegram user the bot knows: registered by invite, or a guest who opened a ticket."""
+
+    user_id: int
+    chat_id: int
+    role: Role
+    municipality: str | None = None
+    name: str | None = None
+    username: str | None = None
+    language: str = "nl"
+
+    def as_user(self, language: str | None = None) -> User:
+        """Return the routing view of this member; an invited role counts as verified."""
+        return User(
+            role=self.role,
+            municipality=self.municipality,
+            verified=self.role is not Role.GUEST,
+            language=language or self.language,
+        )
+
+    @property
+    def label(self) -> str:
+        """Name this member for colleagues: the invite's name, else the role."""
+        return self.name or self.role.value
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A question handed to the human helpdesk."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    question: str
+    language: str
+    urgent: bool
+    status: str
+    created_at: datetime
+    agent_id: int | None = None
+    agent_name: str | None = None
+    group_message_id: int | None = None
+    thread_id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the ticket still takes messages."""
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for someone other than the sender, delivered through the outbox."""
+
+    chat_id: int
+    text: str
+    dedupe_key: str
+    buttons: tuple[Button, ...] = ()
+    thread_id: int | None = None
+    reply_to: int | None = None
+    urgent: bool = False
+    # What to record once Telegram accepted it, e.g. purpose "ticket", ref 12: ticket 12's post.
+    purpose: str = ""
+    ref: int | None = None
+    # In a forum group: open a topic with this title first and post into it.
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a redeemed invite grants."""
+
+    role: Role
+    municipality: str | None
+    name: str | None

@@ -1,0 +1,370 @@
+"""Paging the flying brigade: escalations, the relay between mayor and officer, the roster."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.config import Contacts
+from bot.core.escalation import (
+    Escalation,
+    Notice,
+    Policy,
+    Refusal,
+    State,
+    Transition,
+    acknowledge,
+    pass_on,
+    resolve,
+    start,
+    timeout,
+)
+from bot.core.models import Button, Member, Outgoing, Reply, Role
+from bot.core.ports import Clock
+from bot.core.roster import Plan, Responder, Shift, build_plan, handover, on_duty, uncovered
+from bot.core.texts import Texts
+
+log = logging.getLogger(__name__)
+
+OFFICER_ROLES = frozenset({Role.DUTY_OFFICER, Role.ADMIN})
+ROSTER_VIEWERS = frozenset({Role.DUTY_OFFICER, Role.AGENT, Role.ADMIN})
+_DAY = timedelta(hours=24)
+
+
+class PagingStore(Protocol):
+    """What paging keeps: escalations, shifts, users, the outbox and once-only alerts."""
+
+    async def next_escalation_id(self) -> int: ...
+    async def record(
+        self, transition: Transition, messages: list[Outgoing], now: datetime, *, new: bool
+    ) -> None: ...
+    async def escalation(self, escalation_id: int) -> Escalation | None: ...
+    async def open_for_mayor(self, mayor_id: int) -> Escalation | None: ...
+    async def held_by(self, user_id: int) -> list[Escalation]: ...
+    async def due(self, now: datetime) -> list[Escalation]: ...
+    async def feedback(self, escalation_id: int, helpful: bool) -> bool: ...
+    async def page_of(self, chat_id: int, message_id: int) -> int | None: ...
+    async def shifts(self, start: datetime, end: datetime) -> list[Shift]: ...
+    async def replace_shifts(self, shortened: Sequence[Shift], added: Sequence[Shift]) -> None: ...
+    async def members(self) -> list[Member]: ...
+    async def member(self, user_id: int) -> Member | None: ...
+    async def find_member(self, ref: str) -> Member | None: ...
+    async def send(self, message: Outgoing, now: datetime) -> None: ...
+    async def once(self, key: str, now: datetime) -> bool: ...
+
+
+class Pager:
+    """Start, advance and relay escalations; the state machine decides, this keeps and sends."""
+
+    def __init__(
+        self,
+        *,
+        store: PagingStore,
+        clock: Clock,
+        policy: Policy,
+        texts: Texts,
+        contacts: Contacts,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.texts = texts
+        self.contacts = contacts
+
+    async def page(self, mayor: Member, message: str, phone: str | None = None) -> Reply | None:
+        """Page the duty officer for a mayor; refuse a second open escalation."""
+        lang = mayor.language
+        existing = await self.store.open_for_mayor(mayor.user_id)
+        if existing is not None:
+            state = existing.state.value
+            return Reply(self.texts.get("page_open_already", lang, id=existing.id, state=state))
+        now = self.clock.now()
+        plan = await self._plan(now)
+        await self._begin(mayor, message, phone, plan, test=False)
+        return None
+
+    async def test_page(self, officer: Member) -> Reply | None:
+        """Page yourself through the whole path, marked as a test everywhere."""
+        if officer.role not in OFFICER_ROLES:
+            return Reply(self.texts.get("not_officer", officer.language))
+        me = Responder(user_id=officer.user_id, chat_id=officer.chat_id, name=officer.label)
+        await self._begin(officer, "TEST", None, Plan(levels=((me,),)), test=True)
+        return None
+
+    async def press(self, member: Member | None, user_id: int, action: str) -> str | None:
+        """Handle a paging button; return a short text for the presser, None if not ours."""
+        kind, _, rest = action.partition(":")
+        arg, _, extra = rest.partition(":")
+        if kind not in ("ack", "pass", "resolve", "escfb", "ho") or not arg.isdigit():
+            return None
+        if kind == "ho":
+            return await self._accept_handover(member, user_id, int(arg), extra)
+        esc = await self.store.escalation(int(arg))
+        if esc is None:
+            return self.texts.get("button_expired", "nl")
+        if kind == "escfb":
+            helpful = extra == "up"
+            if user_id != esc.mayor_id or extra not in ("up", "down"):
+                return self.texts.get("button_expired", "nl")
+            await self.store.feedback(esc.id, helpful)
+            return self.texts.get("feedback_thanks", member.language if member else "nl")
+        now = self.clock.now()
+        name = member.label if member else str(user_id)
+        if kind == "ack":
+            outcome: Transition | Refusal = acknowledge(esc, user_id, now, self.policy)
+        elif kind == "pass":
+            outcome = pass_on(esc, user_id, f"doorgezet door {name}", now, self.policy)
+        else:
+            outcome = resolve(esc, user_id, "", now)
+        return await self._settle(outcome)
+
+    async def relay(self, member: Member, text: str, reply_to: int | None) -> list[Reply] | None:
+        """Relay between a mayor and the officer holding their escalation; None if not ours."""
+        if member.role in (Role.MAYOR, Role.DEPUTY_MAYOR):
+            esc = await self.store.open_for_mayor(member.user_id)
+            if esc is not None:
+                return await self._from_mayor(esc, member, text)
+        if member.role not in OFFICER_ROLES:
+            return None
+        held = await self.store.held_by(member.user_id)
+        if reply_to is not None:
+            paged = await self.store.page_of(member.chat_id, reply_to)
+            held = [e for e in held if e.id == paged] or held
+        if len(held) != 1:
+            return None
+        await self._send_relay(held[0], held[0].mayor_chat, "relay_to_mayor", text, member)
+        return []
+
+    async def resolve_command(self, member: Member, note: str) -> Reply | None:
+        """/afgehandeld [note]: resolve the one escalation the officer holds."""
+        held = await self.store.held_by(member.user_id)
+        if len(held) != 1:
+            return Reply(self.texts.get("resolve_which", member.language))
+        text = await self._settle(resolve(held[0], member.user_id, note, self.clock.now()))
+        return Reply(text) if text else None
+
+    async def sweep(self) -> int:
+        """Advance every open escalation whose deadline passed; return how many."""
+        now = self.clock.now()
+        advanced = 0
+        for esc in await self.store.due(now):
+            outcome = timeout(esc, now, self.policy)
+            if isinstance(outcome, Transition):
+                await self._apply(outcome)
+                log.info("escalation %d: %s (%s)", esc.id, outcome.event, outcome.detail)
+                advanced += 1
+        return advanced
+
+    async def check_roster(self) -> bool:
+        """Alert administrators (once a day) when nobody is on duty now or in 24 hours."""
+        now = self.clock.now()
+        gap = uncovered(await self.store.shifts(now, now + _DAY), now, _DAY)
+        if gap is None:
+            return False
+        if not await self.store.once(f"roster-gap:{now.date().isoformat()}", now):
+            return True
+        start_at, end_at = (self._when(t) for t in gap)
+        for admin in await self._admins():
+            text = self.texts.get("roster_gap", admin.language, start=start_at, end=end_at)
+            await self.store.send(
+                Outgoing(
+                    admin.chat_id, text, f"roster-gap:{now.date()}:{admin.user_id}", urgent=True
+                ),
+                now,
+            )
+        return True
+
+    async def on_duty(self, member: Member | None, language: str) -> Reply:
+        """/piket: who is on duty now and next."""
+        if member is None or member.role not in ROSTER_VIEWERS:
+            return Reply(self.texts.get("not_officer", language))
+        now = self.clock.now()
+        shifts = await self.store.shifts(now, now + _DAY)
+        names = {m.user_id: m.label for m in await self.store.members()}
+        nobody = self.texts.get("on_duty_nobody", language)
+        current = [self._line(s, names) for s in on_duty(shifts, now)] or [nobody]
+        upcoming = [self._line(s, names) for s in shifts if s.start > now] or [nobody]
+        text = self.texts.get("on_duty", language, now="\n".join(current), next="\n".join(upcoming))
+        return Reply(text)
+
+    async def offer_handover(self, member: Member | None, ref: str) -> Reply:
+        """/overdracht @user: offer the rest of your shift to another duty officer."""
+        lang = member.language if member else "nl"
+        target = await self.store.find_member(ref) if ref else None
+        now = self.clock.now()
+        mine = on_duty(await self.store.shifts(now, now + _DAY), now)
+        mine = [s for s in mine if member is not None and s.user_id == member.user_id]
+        if member is None or target is None or target.role not in OFFICER_ROLES or not mine:
+            return Reply(self.texts.get("handover_usage", lang))
+        shift = mine[0]
+        offer = self.texts.get(
+            "handover_offer",
+            target.language,
+            name=member.label,
+            level=shift.level,
+            end=self._when(shift.end),
+        )
+        button = Button(
+            self.texts.get("button_accept", target.language),
+            f"ho:{member.user_id}:{target.user_id}",
+        )
+        await self.store.send(
+            Outgoing(
+                target.chat_id,
+                offer,
+                f"ho:{member.user_id}:{target.user_id}:{now.timestamp():.0f}",
+                (button,),
+            ),
+            now,
+        )
+        return Reply(self.texts.get("handover_sent", lang, name=target.label))
+
+    # --- inside ---------------------------------------------------------------------------
+
+    async def _begin(
+        self, mayor: Member, message: str, phone: str | None, plan: Plan, *, test: bool
+    ) -> None:
+        now = self.clock.now()
+        name = mayor.name or self._role_name(mayor)
+        transition = start(
+            id=await self.store.next_escalation_id(),
+            mayor_id=mayor.user_id,
+            mayor_chat=mayor.chat_id,
+            mayor_name=name,
+            municipality=mayor.municipality or "-",
+            message=message,
+            phone=phone,
+            plan=plan,
+            now=now,
+            policy=self.policy,
+            test=test,
+        )
+        await self._apply(transition, new=True)
+
+    async def _settle(self, outcome: Transition | Refusal) -> str | None:
+        if isinstance(outcome, Refusal):
+            return self.texts.get(
+                f"refused_{outcome.reason}", "nl", name=outcome.holder_name or "-"
+            )
+        await self._apply(outcome)
+        return None
+
+    async def _apply(self, transition: Transition, *, new: bool = False) -> None:
+        """Keep the new state, its event and its messages together, then they are sent."""
+        messages: list[Outgoing] = []
+        mayor = await self.store.member(transition.escalation.mayor_id)
+        for notice in transition.notices:
+            messages += await self._messages(notice, transition.escalation, mayor)
+        await self.store.record(transition, messages, self.clock.now(), new=new)
+
+    async def _messages(
+        self, notice: Notice, esc: Escalation, mayor: Member | None
+    ) -> list[Outgoing]:
+        if notice.to_admins:
+            return [
+                self._outgoing(notice, esc, admin.chat_id, admin.language, f":{admin.user_id}")
+                for admin in await self._admins()
+            ]
+        to_mayor = notice.chat_id == esc.mayor_chat and mayor is not None
+        lang = mayor.language if to_mayor and mayor else "nl"
+        return [self._outgoing(notice, esc, notice.chat_id, lang, "")]
+
+    def _outgoing(
+        self, notice: Notice, esc: Escalation, chat_id: int, lang: str, suffix: str
+    ) -> Outgoing:
+        values: dict[str, object] = dict(notice.values)
+        values["test"] = self.texts.get("test_marker", lang) if esc.test else ""
+        values.setdefault("ngb_phone", self.contacts.ngb_phone)
+        values["note"] = f" {notice.values['note']}" if notice.values.get("note") else ""
+        text = self.texts.get(notice.key, lang, **values)
+        buttons = tuple(
+            Button(self.texts.get(label, lang), action) for label, action in notice.buttons
+        )
+        return Outgoing(
+            chat_id=chat_id,
+            text=text,
+            dedupe_key=notice.dedupe + suffix,
+            buttons=buttons,
+            urgent=True,
+            purpose="page" if notice.key == "page" else "escalation",
+            ref=esc.id,
+        )
+
+    async def _from_mayor(self, esc: Escalation, mayor: Member, text: str) -> list[Reply]:
+        if esc.state is State.ACKNOWLEDGED and esc.holder is not None:
+            holder = esc.plan.find(esc.holder)
+            if holder is not None:
+                await self._send_relay(esc, holder[1].chat_id, "relay_to_officer", text, mayor)
+                return []
+        waiting = self.texts.get(
+            "relay_waiting", mayor.language, id=esc.id, ngb_phone=self.contacts.ngb_phone
+        )
+        for responder in esc.plan.paged_up_to(esc.level):
+            await self._send_relay(esc, responder.chat_id, "relay_to_officer", text, mayor)
+        return [Reply(waiting)]
+
+    async def _send_relay(
+        self, esc: Escalation, chat_id: int, key: str, text: str, sender: Member
+    ) -> None:
+        now = self.clock.now()
+        body = self.texts.get(
+            key, "nl", id=esc.id, text=text, name=sender.label, mayor_name=esc.mayor_name
+        )
+        stamp = f"{now.timestamp():.6f}"
+        await self.store.send(
+            Outgoing(
+                chat_id, body, f"relay:{esc.id}:{sender.user_id}:{chat_id}:{stamp}", urgent=True
+            ),
+            now,
+        )
+
+    async def _accept_handover(
+        self, member: Member | None, user_id: int, from_user: int, to: str
+    ) -> str | None:
+        if member is None or str(user_id) != to:
+            return self.texts.get("button_expired", "nl")
+        now = self.clock.now()
+        shifts = await self.store.shifts(now, now + timedelta(days=400))
+        shortened, added = handover(shifts, from_user, user_id, now)
+        if not added:
+            return self.texts.get("button_expired", member.language)
+        await self.store.replace_shifts(shortened, added)
+        end = self._when(max(s.end for s in added))
+        done = self.texts.get("handover_done", "nl", name=member.label, end=end)
+        giver = await self.store.member(from_user)
+        if giver is not None:
+            await self.store.send(
+                Outgoing(
+                    giver.chat_id, done, f"ho-done:{from_user}:{user_id}:{now.timestamp():.0f}"
+                ),
+                now,
+            )
+        return done
+
+    async def _plan(self, now: datetime) -> Plan:
+        shifts = await self.store.shifts(now, now + timedelta(seconds=1))
+        people = {
+            m.user_id: Responder(user_id=m.user_id, chat_id=m.chat_id, name=m.label)
+            for m in await self.store.members()
+        }
+        return build_plan(shifts, now, people)
+
+    async def _admins(self) -> list[Member]:
+        return [m for m in await self.store.members() if m.role is Role.ADMIN]
+
+    def _role_name(self, member: Member) -> str:
+        role = "loco-burgemeester" if member.role is Role.DEPUTY_MAYOR else "burgemeester"
+        return f"{role} van {member.municipality}" if member.municipality else role
+
+    def _line(self, shift: Shift, names: Mapping[int, str]) -> str:
+        who = names.get(shift.user_id, str(shift.user_id))
+        return (
+            f"• niveau {shift.level}: {who} ({self._when(shift.start)} – {self._when(shift.end)})"
+        )
+
+    def _when(self, moment: datetime) -> str:
+        from bot.core.clock import AMSTERDAM
+
+        return f"{moment.astimezone(AMSTERDAM):%a %d-%m %H:%M}"

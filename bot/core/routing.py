@@ -1,0 +1,41 @@
+"""The routing decision: (inquiry, ranking, settings) → Decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.config import MatchingSettings
+from bot.core.models import Candidate, Decision, Route, User
+
+
+def route_question(ranking: Sequence[Candidate], settings: MatchingSettings) -> Decision:
+    """Decide answer, clarify or hand-off from a ranking, best first."""
+    if not ranking or ranking[0].score < settings.clarify_threshold:
+        top = ranking[0].score if ranking else 0.0
+        return Decision(route=Route.HANDOFF, alternatives=_ids(ranking[:3]), score=top)
+    best = ranking[0]
+    runner_up = ranking[1].score if len(ranking) > 1 else 0.0
+    if best.score >= settings.answer_threshold and best.score - runner_up >= settings.margin:
+        return Decision(
+            route=Route.ANSWER,
+            entry_id=best.entry_id,
+            alternatives=_ids(ranking[1:3]),
+            score=best.score,
+        )
+    shortlist = [c for c in ranking if c.score >= settings.clarify_threshold]
+    return Decision(
+        route=Route.CLARIFY,
+        alternatives=_ids(shortlist[: settings.clarify_candidates]),
+        score=best.score,
+    )
+
+
+def _ids(candidates: Sequence[Candidate]) -> tuple[str, ...]:
+    return tuple(c.entry_id for c in candidates)
+
+
+def crisis_route(office_open: bool, user: User) -> Route:
+    """Route a crisis: the office when open; after hours, mayors apart from everyone else."""
+    if office_open:
+        return Route.CRISIS_OFFICE
+    return Route.CRISIS_AFTER_HOURS_MAYOR if user.is_mayor else Route.CRISIS_AFTER_HOURS_STAFF

@@ -1,0 +1,111 @@
+"""Dutch text normalisation: folding, synonyms, stopwords and stemming."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import snowballstemmer
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_VOWELS = frozenset("aeiouy")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+
+
+def fold(text: str) -> str:
+    """Return lowercase text without accents, with every non-alphanumeric run as one space."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", bare).strip()
+
+
+def looks_like_nonsense(token: str) -> bool:
+    """Tell whether a token looks like keyboard mashing rather than a word."""
+    if token.isdigit():
+        return True
+    if not _VOWELS.intersection(token) or _CONSONANT_RUN.search(token):
+        return True
+    if re.search(r"(.)\1\1", token):
+        return True
+    return any(token[i : i + 4] in row for row in _KEYBOARD_ROWS for i in range(len(token) - 3))
+
+
+@dataclass(frozen=True)
+class Language:
+    """The word lists matching relies on, loaded from `bot/data/language.toml`."""
+
+    stopwords: frozenset[str]
+    synonyms: Mapping[str, str]
+    smalltalk: frozenset[str]
+
+    @classmethod
+    def bundled(cls) -> Language:
+        """Load the language data shipped with the package."""
+        raw = resources.files("bot.data").joinpath("language.toml").read_text(encoding="utf-8")
+        return cls.from_toml(tomllib.loads(raw))
+
+    @classmethod
+    def from_toml(cls, data: Mapping[str, Any]) -> Language:
+        """Build the word lists from parsed TOML."""
+        smalltalk: set[str] = set()
+        for words in data.get("smalltalk", {}).values():
+            smalltalk.update(fold(w) for w in words)
+        synonyms = {fold(k): fold(v) for k, v in data.get("synonyms", {}).items()}
+        return cls(
+            stopwords=frozenset(fold(w) for w in data.get("stopwords", [])),
+            synonyms=synonyms,
+            smalltalk=frozenset(smalltalk),
+        )
+
+
+class Analyzer:
+    """Turn text into the stemmed terms the matcher compares."""
+
+    def __init__(self, *, language: Language) -> None:
+        self.language = language
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._stems: dict[str, str] = {}
+        self._longest_synonym = max((k.count(" ") + 1 for k in language.synonyms), default=1)
+
+    def words(self, text: str) -> list[str]:
+        """Return the folded words of a text with synonyms replaced."""
+        tokens = fold(text).split()
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest_synonym, len(tokens) - i), 0, -1):
+                phrase = " ".join(tokens[i : i + size])
+                if phrase in self.language.synonyms:
+                    out.extend(self.language.synonyms[phrase].split())
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Return the stemmed content words of a text, in order, stopwords removed."""
+        return [self.stem(w) for w in self.words(text) if w not in self.language.stopwords]
+
+    def stem(self, word: str) -> str:
+        """Return the Dutch stem of one folded word (cached: the vocabulary is small)."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stemmer.stemWord(word) if not word.isdigit() else word
+            self._stems[word] = stem
+        return stem
+
+    def is_smalltalk(self, text: str) -> bool:
+        """Tell whether a message is only greetings, thanks, tests or questions about the bot."""
+        words = self.words(text)
+        if not words:
+            return True
+        chatter = self.language.smalltalk | self.language.stopwords
+        return all(w in chatter for w in words)

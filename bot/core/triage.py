@@ -1,0 +1,133 @@
+"""Triage: decide where a message goes and compose the reply; pure and read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.config import Settings
+from bot.core.crisis import CrisisDetector, Verdict
+from bot.core.directory import Directory, Municipality
+from bot.core.faq import Faq
+from bot.core.matcher import Matcher
+from bot.core.models import Decision, Inquiry, Reply, Route, User
+from bot.core.replies import Replies
+from bot.core.routing import crisis_route, route_question
+from bot.core.text import looks_like_nonsense
+
+# Only the start of a very long message is matched: the question is nearly always
+# there, and matching 10,000 characters word by word would slow every other user.
+MAX_MATCH_CHARS = 1_000
+_FORCED = Verdict(crisis=True, reasons=("crisis button",))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision for an inquiry and the replies the user sees."""
+
+    decision: Decision
+    replies: tuple[Reply, ...]
+
+
+class Triage:
+    """Answer inquiries and button presses from the FAQ and the routing rules."""
+
+    def __init__(
+        self,
+        *,
+        faq: Faq,
+        matcher: Matcher,
+        replies: Replies,
+        detector: CrisisDetector,
+        directory: Directory,
+        settings: Settings,
+    ) -> None:
+        self.faq = faq
+        self.matcher = matcher
+        self.replies = replies
+        self.detector = detector
+        self.directory = directory
+        self.settings = settings
+
+    def decide(self, inquiry: Inquiry) -> Decision:
+        """Decide where a message goes."""
+        text = inquiry.text[:MAX_MATCH_CHARS]
+        verdict = _FORCED if inquiry.crisis else self.detector.assess(text)
+        hours = self.settings.office_hours
+        if verdict.crisis:
+            ranking = self.matcher.rank(text, limit=3)
+            return Decision(
+                route=crisis_route(hours.is_open(inquiry.at), inquiry.user),
+                alternatives=tuple(c.entry_id for c in ranking),
+                score=ranking[0].score if ranking else 0.0,
+                crisis=True,
+                crisis_reasons=verdict.reasons,
+                next_opening=hours.next_opening(inquiry.at),
+            )
+        if self._is_chatter(text):
+            return Decision(route=Route.SMALLTALK)
+        matching = self.settings.matching
+        ranking = self.matcher.rank(text, limit=max(matching.clarify_candidates, 3) + 1)
+        decision = route_question(ranking, matching)
+        if decision.route is Route.HANDOFF:
+            decision = _with_opening(decision, hours.next_opening(inquiry.at))
+        return decision
+
+    def answer(self, inquiry: Inquiry) -> Outcome:
+        """Decide and compose the replies for one message."""
+        decision = self.decide(inquiry)
+        return Outcome(decision=decision, replies=(self.compose(decision, inquiry),))
+
+    def compose(self, decision: Decision, inquiry: Inquiry) -> Reply:
+        """Compose the reply to a decision."""
+        user = inquiry.user
+        language = user.language
+        place = self.place(user)
+        if decision.crisis:
+            auto = self.settings.crisis.after_hours_policy == "auto"
+            return self.replies.crisis(
+                decision, language, now=inquiry.at, place=place, auto_page=auto
+            )
+        if decision.route is Route.ANSWER and decision.entry_id:
+            entry = self.faq.entry(decision.entry_id)
+            if entry is not None:
+                return self.replies.answer(entry, language, place)
+        if decision.route is Route.CLARIFY:
+            return self.replies.clarify(decision, language)
+        if decision.route is Route.SMALLTALK:
+            return self.replies.smalltalk(language, empty=not inquiry.text.strip())
+        return self.replies.handoff_at(decision.next_opening, inquiry.at, language)
+
+    def choose(self, action: str, user: User) -> Reply:
+        """Answer a button: 'themes', 'theme:<id>', 'faq:<id>', 'fb:<id>:up|down' or 'human'."""
+        language = user.language
+        kind, _, arg = action.partition(":")
+        if kind == "themes" and not arg:
+            return self.replies.themes(language)
+        if kind == "theme":
+            return self.replies.theme(arg, language) or self.replies.unknown_choice(language)
+        if kind == "faq":
+            entry = self.faq.entry(arg)
+            if entry is not None:
+                return self.replies.answer(entry, language, self.place(user))
+        if kind == "fb" and self.faq.entry(arg.partition(":")[0]) is not None:
+            return self.replies.feedback_thanks(language)
+        if kind == "human" and not arg:
+            return self.replies.handoff_pending(language)
+        return self.replies.unknown_choice(language)
+
+    def place(self, user: User) -> Municipality | None:
+        """Return the user's municipality, when it is a known one."""
+        return self.directory.get(user.municipality) if user.municipality else None
+
+    def _is_chatter(self, text: str) -> bool:
+        """Tell small talk and keyboard mashing apart from questions."""
+        analyzer = self.matcher.analyzer
+        if analyzer.is_smalltalk(text):
+            return True
+        words = analyzer.words(text)
+        return not self.matcher.knows(text) and all(looks_like_nonsense(w) for w in words)
+
+
+def _with_opening(decision: Decision, opening: datetime | None) -> Decision:
+    return replace(decision, next_opening=opening)

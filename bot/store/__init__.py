@@ -1,0 +1,1 @@
+"""Storage on SQLite through aiosqlite: schema, migrations and repositories."""

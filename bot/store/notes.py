@@ -1,0 +1,45 @@
+"""Anonymous notes for improving the FAQ: answer feedback and unanswered questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.rows import moment, stamp
+
+
+class Notes:
+    """The feedback and unanswered tables; neither holds who wrote it."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def feedback(self, entry_id: str, helpful: bool, now: datetime) -> None:
+        """Keep a 👍 or 👎 on an answer."""
+        await self.db.execute(
+            "INSERT INTO feedback (entry_id, helpful, created_at) VALUES (?, ?, ?)",
+            (entry_id, int(helpful), stamp(now)),
+        )
+
+    async def unanswered(self, text: str, route: str, now: datetime) -> None:
+        """Keep a question the FAQ could not answer."""
+        await self.db.execute(
+            "INSERT INTO unanswered (text, route, created_at) VALUES (?, ?, ?)",
+            (text, route, stamp(now)),
+        )
+
+    async def unanswered_since(self, since: datetime) -> list[tuple[datetime, str, str]]:
+        """Return (when, route, text) of unanswered questions since a moment, oldest first."""
+        async with self.db.execute(
+            "SELECT created_at, route, text FROM unanswered WHERE created_at >= ? ORDER BY id",
+            (stamp(since),),
+        ) as cursor:
+            return [(moment(r[0]), r[1], r[2]) for r in await cursor.fetchall()]
+
+    async def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        """Return per entry (helpful, not helpful) counts."""
+        async with self.db.execute(
+            "SELECT entry_id, sum(helpful), sum(1 - helpful) FROM feedback GROUP BY entry_id"
+        ) as cursor:
+            return {r[0]: (int(r[1]), int(r[2])) for r in await cursor.fetchall()}

@@ -1,0 +1,96 @@
+"""The paging view of the store: what the pager needs, over the shared repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.escalation import Escalation, Transition
+from bot.core.models import Member, Outgoing
+from bot.core.roster import Shift
+from bot.store.escalations import Escalations
+from bot.store.outbox import Outbox
+from bot.store.roster import Shifts
+from bot.store.rows import stamp
+from bot.store.users import Users
+
+
+class PagingRecords:
+    """Implements the pager's store port."""
+
+    def __init__(
+        self,
+        *,
+        db: aiosqlite.Connection,
+        escalations: Escalations,
+        shifts: Shifts,
+        users: Users,
+        outbox: Outbox,
+    ) -> None:
+        self.db = db
+        self.escalations = escalations
+        self.shift_table = shifts
+        self.users = users
+        self.outbox = outbox
+
+    async def next_escalation_id(self) -> int:
+        return await self.escalations.next_id()
+
+    async def record(
+        self, transition: Transition, messages: list[Outgoing], now: datetime, *, new: bool
+    ) -> None:
+        await self.escalations.record(transition, messages, now, new=new)
+
+    async def escalation(self, escalation_id: int) -> Escalation | None:
+        return await self.escalations.get(escalation_id)
+
+    async def open_for_mayor(self, mayor_id: int) -> Escalation | None:
+        return await self.escalations.open_for_mayor(mayor_id)
+
+    async def held_by(self, user_id: int) -> list[Escalation]:
+        return await self.escalations.held_by(user_id)
+
+    async def due(self, now: datetime) -> list[Escalation]:
+        return await self.escalations.due(now)
+
+    async def feedback(self, escalation_id: int, helpful: bool) -> bool:
+        return await self.escalations.feedback(escalation_id, helpful)
+
+    async def page_of(self, chat_id: int, message_id: int) -> int | None:
+        """Return the escalation a page message (by its Telegram id) belongs to."""
+        async with self.db.execute(
+            "SELECT ref FROM outbox WHERE chat_id = ? AND message_id = ? AND purpose = 'page'",
+            (chat_id, message_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def shifts(self, start: datetime, end: datetime) -> list[Shift]:
+        return await self.shift_table.between(start, end)
+
+    async def replace_shifts(self, shortened: Sequence[Shift], added: Sequence[Shift]) -> None:
+        for shift in shortened:
+            if shift.id is not None:
+                await self.shift_table.shorten(shift.id, shift.end)
+        await self.shift_table.add_all(added)
+
+    async def members(self) -> list[Member]:
+        return await self.users.list()
+
+    async def member(self, user_id: int) -> Member | None:
+        return await self.users.get(user_id)
+
+    async def find_member(self, ref: str) -> Member | None:
+        return await self.users.find(ref)
+
+    async def send(self, message: Outgoing, now: datetime) -> None:
+        await self.outbox.put(message, now)
+
+    async def once(self, key: str, now: datetime) -> bool:
+        """Record an alert key; False when it was recorded before."""
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)", (key, stamp(now))
+        )
+        return cursor.rowcount > 0

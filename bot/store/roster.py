@@ -1,0 +1,71 @@
+"""The duty roster: shifts of duty officers, backups and coordinators."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.roster import Shift
+from bot.store.rows import moment, stamp
+
+
+class Shifts:
+    """The shifts table."""
+
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+        self.db = db
+        self.lock = lock  # one transaction at a time on the shared connection
+
+    async def add(self, shift: Shift) -> int:
+        """Add a shift; return its id."""
+        cursor = await self.db.execute(
+            "INSERT INTO shifts (user_id, level, starts_at, ends_at) VALUES (?, ?, ?, ?)",
+            (shift.user_id, shift.level, stamp(shift.start), stamp(shift.end)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def add_all(self, shifts: Iterable[Shift]) -> int:
+        """Add shifts all together or not at all; return how many."""
+        rows = [(s.user_id, s.level, stamp(s.start), stamp(s.end)) for s in shifts]
+        async with self.lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.executemany(
+                    "INSERT INTO shifts (user_id, level, starts_at, ends_at) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+            except Exception:
+                await self.db.rollback()
+                raise
+            await self.db.commit()
+        return len(rows)
+
+    async def remove(self, shift_id: int) -> bool:
+        """Remove a shift; False if there was none with that id."""
+        cursor = await self.db.execute("DELETE FROM shifts WHERE id = ?", (shift_id,))
+        return cursor.rowcount > 0
+
+    async def shorten(self, shift_id: int, end: datetime) -> None:
+        """End a shift earlier (a hand-over)."""
+        await self.db.execute("UPDATE shifts SET ends_at = ? WHERE id = ?", (stamp(end), shift_id))
+
+    async def between(self, start: datetime, end: datetime) -> list[Shift]:
+        """Return the shifts that overlap [start, end), by start time."""
+        async with self.db.execute(
+            "SELECT * FROM shifts WHERE ends_at > ? AND starts_at < ? ORDER BY starts_at, level",
+            (stamp(start), stamp(end)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Shift(
+                id=r["id"],
+                user_id=r["user_id"],
+                level=r["level"],
+                start=moment(r["starts_at"]),
+                end=moment(r["ends_at"]),
+            )
+            for r in rows
+        ]

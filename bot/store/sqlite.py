@@ -1,0 +1,49 @@
+"""The store: one SQLite connection with its repositories."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store.database import open_database
+from bot.store.escalations import Escalations
+from bot.store.notes import Notes
+from bot.store.outbox import Outbox
+from bot.store.paging import PagingRecords
+from bot.store.roster import Shifts
+from bot.store.tickets import Tickets
+from bot.store.users import Invites, Users
+
+
+class Store:
+    """Repositories over one connection; open with `await Store.open(path)`."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self.users = Users(db)
+        self.invites = Invites(db)
+        self.tickets = Tickets(db)
+        self.notes = Notes(db)
+        self.outbox = Outbox(db)
+        # One transaction at a time on the shared connection.
+        self.lock = asyncio.Lock()
+        self.shifts = Shifts(db, self.lock)
+        self.escalations = Escalations(db, self.outbox, self.lock)
+        self.paging = PagingRecords(
+            db=db,
+            escalations=self.escalations,
+            shifts=self.shifts,
+            users=self.users,
+            outbox=self.outbox,
+        )
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open and migrate the database at `path` (":memory:" for a throwaway one)."""
+        return cls(await open_database(path))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.db.close()

@@ -1,0 +1,54 @@
+"""Build the triage and its parts from settings: the one place where things are wired."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.core.crisis import CrisisDetector
+from bot.core.directory import Directory
+from bot.core.faq import Faq, load_faq
+from bot.core.faqcheck import ambiguous_phrasings
+from bot.core.matcher import Matcher
+from bot.core.replies import Replies
+from bot.core.text import Analyzer, Language
+from bot.core.texts import Texts
+from bot.core.triage import Triage
+from bot.errors import FaqError
+
+
+def build_matcher(faq: Faq) -> Matcher:
+    """Index an FAQ with the bundled Dutch language data."""
+    return Matcher(entries=faq.entries, analyzer=Analyzer(language=Language.bundled()))
+
+
+def load_checked(settings: Settings) -> tuple[Faq, Matcher]:
+    """Load the FAQ and its index; raise FaqError on any problem, ambiguity included."""
+    faq = load_faq(settings.faq_dir)
+    matcher = build_matcher(faq)
+    problems = ambiguous_phrasings(faq, matcher)
+    if problems:
+        raise FaqError(problems)
+    return faq, matcher
+
+
+def build_triage(settings: Settings) -> Triage:
+    """Build the triage on a checked FAQ."""
+    faq, matcher = load_checked(settings)
+    return triage_over(faq, matcher, settings)
+
+
+def triage_over(faq: Faq, matcher: Matcher, settings: Settings) -> Triage:
+    """Build the triage over an FAQ that is already loaded and indexed."""
+    replies = Replies(
+        faq=faq,
+        texts=Texts.bundled(),
+        contacts=settings.contacts,
+        zone=settings.office_hours.zone,
+    )
+    return Triage(
+        faq=faq,
+        matcher=matcher,
+        replies=replies,
+        detector=CrisisDetector.bundled(),
+        directory=Directory.bundled(),
+        settings=settings,
+    )

@@ -1,0 +1,254 @@
+"""Paging the duty officer through Telegram: levels, acknowledgement, relay, durability."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core.models import Role
+from bot.core.roster import Shift
+from bot.core.triage import Triage
+from bot.store.sqlite import Store
+from tests.botapi import BotApiServer, Person, Sent
+from tests.conftest import AFTER_HOURS
+from tests.harness import Harness, running_bot, settings_for
+
+MAYOR = Person(id=901, first_name="M")
+OFFICER = Person(id=911, first_name="O", username="piket_o")
+BACKUP = Person(id=912, first_name="P", username="piket_p")
+COORDINATOR = Person(id=913, first_name="Q", username="piket_q")
+STAFF = Person(id=921, first_name="S")
+OFF_SHIFT = Person(id=914, first_name="R", username="piket_r")
+CRISIS = "Er staan nu 200 boze mensen bij de opvang en het loopt uit de hand"
+
+
+def is_page(sent: Sent) -> bool:
+    return sent.text.startswith("🚨 PIKETOPROEP")
+
+
+async def staffed(bot: Harness) -> None:
+    """Register a mayor and three levels of duty officers on shift now."""
+    await bot.register(MAYOR, Role.MAYOR, "Brummen", name="Burgemeester van Brummen")
+    for person, level, name in (
+        (OFFICER, 1, "Piket O"),
+        (BACKUP, 2, "Backup P"),
+        (COORDINATOR, 3, "Coördinator Q"),
+    ):
+        await bot.register(person, Role.DUTY_OFFICER, name=name)
+        await bot.shift(person, level)
+
+
+async def page(bot: Harness) -> Sent:
+    """The mayor reports a crisis after hours and presses 'Piket inschakelen'."""
+    reply = await bot.ask(MAYOR, CRISIS)
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    return await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+
+
+async def test_page_ack_relay_both_ways_and_resolve(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    mark = len(bot.api.sent)
+    first = await page(bot)
+    assert CRISIS in first.text and "Burgemeester van Brummen" in first.text
+    told = await bot.api.wait_for(MAYOR.id, lambda s: "opgeroepen" in s.text, after=mark)
+    assert "#1" in told.text
+
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    acked = await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    assert "Piket O" in acked.text
+
+    mark = len(bot.api.sent)
+    bot.api.say(MAYOR, "De ME is onderweg, wat raadt u aan?")
+    to_officer = await bot.api.wait_for(OFFICER.id, after=mark)
+    assert to_officer.text.endswith("De ME is onderweg, wat raadt u aan?")
+    mark = len(bot.api.sent)
+    bot.api.say(OFFICER, "Ik bel u nu.", reply_to=first)
+    to_mayor = await bot.api.wait_for(MAYOR.id, after=mark)
+    assert to_mayor.text.endswith("Ik bel u nu.")
+    assert "Piket O" in to_mayor.text
+
+    mark = len(bot.api.sent)
+    bot.api.say(OFFICER, "/afgehandeld Rust keerde terug")
+    done = await bot.api.wait_for(MAYOR.id, lambda s: "afgehandeld" in s.text, after=mark)
+    assert "Rust keerde terug" in done.text
+    assert [label for label, _ in done.buttons] == ["👍 Nuttig", "👎 Niet nuttig"]
+    assert not [s for s in bot.api.to(BACKUP.id) if is_page(s)]
+
+
+async def test_no_ack_escalates_to_exhaustion_and_a_late_ack_still_works(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    first = await page(bot)
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    await bot.api.wait_for(BACKUP.id, is_page, after=mark)
+    await bot.api.wait_for(MAYOR.id, lambda s: "niveau 2" in s.text, after=mark)
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    await bot.api.wait_for(COORDINATOR.id, is_page, after=mark)
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    exhausted = await bot.api.wait_for(MAYOR.id, lambda s: "⚠️" in s.text, after=mark)
+    assert "070-373 8080" in exhausted.text
+    await bot.api.wait_for(COORDINATOR.id, is_page, after=mark)  # re-paged
+
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))  # level 1, late, still counts
+    acked = await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    assert "Piket O" in acked.text
+
+
+async def test_two_officers_press_at_once_and_one_wins(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    first = await page(bot)
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    second = await bot.api.wait_for(BACKUP.id, is_page, after=mark)
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    bot.api.press(BACKUP, second, second.data("Aannemen"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    await bot.api.until(lambda: bot.api.answered("Al aangenomen door Piket O"))
+    mayor_told = [s for s in bot.api.to(MAYOR.id) if "heeft uw oproep #1 aangenomen" in s.text]
+    assert len(mayor_told) == 1
+
+
+async def test_roster_edit_does_not_redirect_a_page_in_flight(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await page(bot)
+    store = await Store.open(bot.settings.database)
+    try:
+        for shift in await store.shifts.between(bot.clock.now(), bot.clock.now()):
+            await store.shifts.remove(shift.id or 0)
+        now = bot.clock.now()
+        await store.shifts.add(Shift(OFF_SHIFT.id, 2, now, now + timedelta(hours=8)))
+    finally:
+        await store.close()
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    await bot.api.wait_for(BACKUP.id, is_page, after=mark)
+    assert not [s for s in bot.api.to(OFF_SHIFT.id) if is_page(s)]
+
+
+async def test_who_cannot_page_or_acknowledge(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    await bot.register(OFF_SHIFT, Role.DUTY_OFFICER, name="Piket R")
+    staff_reply = await bot.ask(STAFF, CRISIS)
+    mark = len(bot.api.sent)
+    bot.api.press(STAFF, staff_reply, "page")
+    refusal = await bot.api.wait_for(STAFF.id, after=mark)
+    assert "Alleen een aangemelde (loco-)burgemeester" in refusal.text
+    first = await page(bot)
+    for person in (STAFF, OFF_SHIFT, BACKUP):  # backup: level 2 not paged yet
+        bot.api.press(person, first, first.data("Aannemen"))
+    await bot.api.until(lambda: bot.api.answered("niet aan jou gericht"))
+    assert not [s for s in bot.api.to(MAYOR.id) if "aangenomen" in s.text]
+
+
+async def test_second_page_is_told_the_state_of_the_first(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await page(bot)
+    reply = await bot.ask(MAYOR, "/crisis nog steeds onrustig", match=lambda s: bool(s.buttons))
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    second = await bot.api.wait_for(MAYOR.id, after=mark)
+    assert "al een open oproep (#1, triggered)" in second.text
+
+
+async def test_telegram_errors_delay_but_never_lose_or_double_a_page(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    reply = await bot.ask(MAYOR, CRISIS)
+    bot.api.fail("sendMessage", 429, times=1, retry_after=1)
+    bot.api.fail("sendMessage", 500, times=3)
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    for _ in range(20):
+        await bot.advance(timedelta(seconds=20))
+        if [s for s in bot.api.sent[mark:] if s.chat_id == OFFICER.id and is_page(s)]:
+            break
+    await bot.advance(timedelta(seconds=20))
+    pages = [s for s in bot.api.sent[mark:] if s.chat_id == OFFICER.id and is_page(s)]
+    assert len(pages) == 1
+
+
+async def test_empty_roster_alerts_administrators(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    admin = Person(id=990, first_name="A")
+    mark = len(bot.api.sent)
+    await bot.register(admin, Role.ADMIN, name="Beheer")
+    await bot.advance(timedelta(minutes=16))
+    alert = await bot.api.wait_for(admin.id, lambda s: "Rooster" in s.text, after=mark, timeout=10)
+    assert "niemand piket" in alert.text
+
+
+async def test_test_page_reaches_the_officer_and_stays_out_of_reports(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await bot.register(OFFICER, Role.DUTY_OFFICER, name="Piket O")
+    mark = len(bot.api.sent)
+    bot.api.say(OFFICER, "/testpiket")
+    test = await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+    assert "TEST" in test.text
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, test, test.data("Aannemen"))
+    await bot.api.wait_for(OFFICER.id, lambda s: "aangenomen" in s.text, after=mark)
+    store = await Store.open(bot.settings.database)
+    try:
+        assert await store.escalations.since(bot.clock.now() - timedelta(days=1)) == []
+    finally:
+        await store.close()
+
+
+async def test_piket_shows_who_is_on_duty(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    shown = await bot.ask(OFFICER, "/piket")
+    assert "niveau 1: Piket O" in shown.text and "niveau 2: Backup P" in shown.text
+    refused = await bot.ask(MAYOR, "/piket")
+    assert "alleen voor piketfunctionarissen" in refused.text
+
+
+async def test_handover_moves_the_rest_of_the_shift(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await bot.register(OFF_SHIFT, Role.DUTY_OFFICER, name="Piket R")
+    sent = await bot.ask(OFFICER, "/overdracht @piket_r")
+    assert "Overdrachtsverzoek gestuurd naar Piket R" in sent.text
+    offer = await bot.api.wait_for(OFF_SHIFT.id, lambda s: "overneemt" in s.text)
+    mark = len(bot.api.sent)
+    bot.api.press(OFF_SHIFT, offer, offer.data("Overnemen"))
+    await bot.api.wait_for(OFFICER.id, lambda s: "Overdracht geregeld" in s.text, after=mark)
+    shown = await bot.ask(OFF_SHIFT, "/piket")
+    now_part = shown.text.split("Volgende")[0]
+    assert "niveau 1: Piket R" in now_part and "Piket O" not in now_part
+
+
+async def test_restart_between_page_and_timeout_pages_the_next_level_once(
+    api: BotApiServer, triage: Triage, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path / "db.sqlite3", api)
+    async with running_bot(api, settings, triage, AFTER_HOURS) as bot:
+        await staffed(bot)
+        await page(bot)
+        clock_at = bot.clock.now()
+    async with running_bot(api, settings, triage, clock_at) as bot:
+        mark = len(api.sent)
+        await bot.advance(timedelta(minutes=5, seconds=1))
+        await api.wait_for(BACKUP.id, is_page, after=mark)
+        await bot.advance(timedelta(seconds=30))
+        assert len([s for s in api.to(OFFICER.id) if is_page(s)]) == 1
+        assert len([s for s in api.to(BACKUP.id) if is_page(s)]) == 1

@@ -1,0 +1,100 @@
+"""The database: migrations from empty and from older versions, WAL and foreign keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import AMSTERDAM
+from bot.core.models import Grant, Role
+from bot.errors import StoreError
+from bot.store.database import migrate, open_database, schema_version
+from bot.store.schema import MIGRATIONS
+from bot.store.sqlite import Store
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
+
+
+async def test_empty_database_gets_the_whole_schema(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "new.sqlite3")
+    try:
+        assert await schema_version(db) == len(MIGRATIONS)
+        async with db.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
+        async with db.execute("PRAGMA foreign_keys") as cursor:
+            assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
+    finally:
+        await db.close()
+
+
+async def test_opening_twice_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "twice.sqlite3"
+    for _ in range(2):
+        store = await Store.open(path)
+        await store.close()
+    store = await Store.open(path)
+    try:
+        assert await schema_version(store.db) == len(MIGRATIONS)
+    finally:
+        await store.close()
+
+
+async def test_previous_version_is_migrated_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    # Build a database as the previous release left it, with a user and an invite in it.
+    raw = sqlite3.connect(path)
+    raw.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    raw.execute(
+        "INSERT INTO users (user_id, chat_id, role, municipality, created_at)"
+        " VALUES (42, 42, 'mayor', 'Brummen', '2026-01-01T00:00:00+00:00')"
+    )
+    raw.commit()
+    raw.close()
+    store = await Store.open(path)
+    try:
+        assert await schema_version(store.db) == len(MIGRATIONS)
+        member = await store.users.get(42)
+        assert member is not None and member.role is Role.MAYOR
+        ticket = await store.tickets.create(
+            user_id=42, chat_id=42, question="q", language="nl", urgent=False, now=NOW
+        )
+        assert ticket.id == 1
+    finally:
+        await store.close()
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="newer than this bot knows"):
+        await open_database(path)
+
+
+async def test_invite_codes_are_single_use_and_stored_hashed(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        grant = Grant(role=Role.STAFF, municipality="Brummen", name=None)
+        await store.invites.create("secret-code", grant, NOW, NOW.replace(day=30))
+        async with store.db.execute("SELECT code_hash FROM invites") as cursor:
+            stored = (await cursor.fetchone())[0]  # type: ignore[index]
+        assert "secret-code" not in stored
+        assert await store.invites.redeem("secret-code", 1, NOW) == grant
+        assert await store.invites.redeem("secret-code", 2, NOW) is None
+    finally:
+        await store.close()
+
+
+async def test_migration_failure_rolls_back(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "db.sqlite3")
+    try:
+        await db.execute("PRAGMA user_version = 1")
+        with pytest.raises(sqlite3.Error):
+            await migrate(db)  # migration 2 finds its tables already there
+        assert await schema_version(db) == 1
+    finally:
+        await db.close()
