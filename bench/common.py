@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
+from bot.core.crisis import CrisisDetector  # noqa: E402
+from bot.core.directory import Directory  # noqa: E402
 from bot.core.faq import Entry, Faq, load_faq  # noqa: E402
 from bot.core.triage import Triage  # noqa: E402
 from bot.wiring import build_matcher, triage_over  # noqa: E402
@@ -22,9 +24,13 @@ def bundled_faq() -> Faq:
     return load_faq(ROOT / "faq")
 
 
+_DIRECTORY = Directory.bundled()
+_DETECTOR = CrisisDetector.bundled()
+
+
 def triage_for(faq: Faq) -> Triage:
     """Build a triage over an FAQ with the default settings."""
-    return triage_over(faq, build_matcher(faq), Settings())
+    return triage_over(faq, build_matcher(faq), Settings(), _DIRECTORY, _DETECTOR)
 
 
 def read_tsv(name: str) -> list[dict[str, str]]:

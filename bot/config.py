@@ -27,8 +27,8 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 class MatchingSettings:
     """Score thresholds (0–100) that turn a ranking into answer, clarify or hand-off."""
 
-    answer_threshold: float = 62.0
-    clarify_threshold: float = 42.0
+    answer_threshold: float = 55.0
+    clarify_threshold: float = 45.0
     margin: float = 8.0
     clarify_candidates: int = 3
 

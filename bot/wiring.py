@@ -36,7 +36,13 @@ def build_triage(settings: Settings) -> Triage:
     return triage_over(faq, matcher, settings)
 
 
-def triage_over(faq: Faq, matcher: Matcher, settings: Settings) -> Triage:
+def triage_over(
+    faq: Faq,
+    matcher: Matcher,
+    settings: Settings,
+    directory: Directory | None = None,
+    detector: CrisisDetector | None = None,
+) -> Triage:
     """Build the triage over an FAQ that is already loaded and indexed."""
     replies = Replies(
         faq=faq,
@@ -48,7 +54,7 @@ def triage_over(faq: Faq, matcher: Matcher, settings: Settings) -> Triage:
         faq=faq,
         matcher=matcher,
         replies=replies,
-        detector=CrisisDetector.bundled(),
-        directory=Directory.bundled(),
+        detector=detector or CrisisDetector.bundled(),
+        directory=directory or Directory.bundled(),
         settings=settings,
     )

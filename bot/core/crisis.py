@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.text import fold
 
 _EXCLAIMS = re.compile(r"!{2,}")
+_RIOT_POLICE = re.compile(r"\bME\b")
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,16 @@ class CrisisDetector:
         padded = f" {folded} "
         alarm = self.alarm.found(words, padded)
         events = self.events.found(words, padded)
+        if _RIOT_POLICE.search(text):
+            events.append("ME")
         urgent = self.urgent.found(words, padded)
         if _EXCLAIMS.search(text):
             urgent.append("!!")
         calm = self.calm.found(words, padded)
         reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
         reasons += [f"urgent: {w}" for w in urgent]
-        if alarm or (events and (urgent or not calm)):
+        # Recall first: anything acute counts unless it is plainly about preparing, the past
+        # or the future, and even then a cue that it is happening now wins.
+        if (alarm or events) and (urgent or not calm):
             return Verdict(crisis=True, reasons=tuple(reasons))
         return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm))

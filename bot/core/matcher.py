@@ -16,12 +16,15 @@ from bot.core.text import Analyzer
 # A word of three letters or fewer is looked up exactly: fuzzy matching on short words
 # mostly finds unrelated words ("amv" ~ "avm").
 _MIN_FUZZY_LENGTH = 4
-_FUZZY_CUTOFF = {4: 85.0, 5: 80.0}
-_FUZZY_DEFAULT_CUTOFF = 78.0
+# Mid-length words need a close match: one letter off is a typo, two is often another
+# word ("utrecht" ~ "terecht"); long words can take a little more.
+_FUZZY_CUTOFF = {4: 85.0, 5: 80.0, 6: 83.0, 7: 87.0, 8: 87.0}
+_FUZZY_DEFAULT_CUTOFF = 84.0
 _FUZZY_CHOICES = 3
 # Share of the score from how much of the question the entry covers; the rest comes from
 # the single best-fitting phrasing, so an entry wins when one phrasing says the same thing.
 _COVERAGE_WEIGHT = 0.55
+_UNKNOWN_WEIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,9 @@ class Matcher:
                 entries_with[term].add(doc.entry)
         total = max(len(entries), 1)
         self._idf = {t: math.log(1 + total / len(es)) for t, es in entries_with.items()}
-        self._unknown_idf = math.log(1 + 2 * total)
+        # A word the FAQ does not know weighs more than its rarest word: a question about
+        # something else ("hondenbelasting") must not ride on one shared word.
+        self._unknown_idf = math.log(1 + _UNKNOWN_WEIGHT * total)
         self._doc_weight = [sum(self._idf[t] for t in d.terms) for d in self._docs]
         self._vocabulary = list(self._postings)
         self._lookups: dict[str, tuple[tuple[str, float], ...]] = {}
