@@ -75,6 +75,8 @@ class TelegramSettings:
     webhook_secret: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Messages per second to Telegram in all (Telegram allows a bot about 30).
+    rate_limit: int = 30
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def _telegram(reader: _Reader, table: Mapping[str, Any]) -> TelegramSettings:
         webhook_port=int(
             reader.number(table, "telegram", "webhook_port", base.webhook_port, 1, 65535)
         ),
+        rate_limit=int(reader.number(table, "telegram", "rate_limit", base.rate_limit, 1, 10000)),
     )
 
 

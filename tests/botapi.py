@@ -81,6 +81,7 @@ class BotApiServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
+        self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -138,6 +139,7 @@ class BotApiServer:
             message["is_topic_message"] = True
         if reply_to is not None:
             message["reply_to_message"] = self._as_message(reply_to)
+        self.pushed_at[message_id] = time.perf_counter()
         self._push({"message": message})
         return message_id
 

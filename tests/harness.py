@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core.roster import Shift
 from telegram.ext import Application
 
 from bot.adapters.telegram.application import build_application
@@ -18,6 +17,7 @@ from bot.admin import create_invite
 from bot.config import HelpdeskSettings, Settings, TelegramSettings
 from bot.core.clock import ManualClock
 from bot.core.models import Grant, Role
+from bot.core.roster import Shift
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from tests.botapi import GROUP_ID, TOKEN, BotApiServer, Person

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.config import parse_duration
-from bot.core.clock import parse_moment
+from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.desk import Desk, Sender
 from bot.core.models import Button, Member, Reply, Role
 from bot.core.roster import Shift
@@ -17,6 +17,7 @@ HELP = """Typ een vraag, of:
   <nummer>             kies een knop uit het laatste antwoord
   /themas              blader door de onderwerpen
   /crisis [tekst]      meld een acute crisis
+  /afgehandeld [tekst] sluit als piketfunctionaris de oproep die je aannam
   :role ROL            speel een andere gebruiker ({roles})
   :municipality NAAM   kies de gemeente van de gebruiker
   :at 2026-11-21T23:30 doe alsof het dat tijdstip is (:at now voor de echte tijd)
@@ -40,14 +41,32 @@ _WHERE = {
 
 
 class ConsoleClock:
-    """The real time, unless the console user set one with :at."""
+    """The real time, or the time set with :at running on from there; it never stands still.
+
+    Two moments are never equal, as on a real clock: the desk tells messages apart by the
+    time they were sent, so a frozen clock would swallow a second relay.
+    """
 
     def __init__(self) -> None:
-        self.fixed: datetime | None = None
+        self.offset = timedelta(0)
+        self._last: datetime | None = None
 
     def now(self) -> datetime:
-        """Return the set time, or the real one."""
-        return self.fixed or datetime.now(UTC)
+        """Return the current (pretend) time, always later than the one returned before."""
+        moment = datetime.now(UTC) + self.offset
+        if self._last is not None and moment <= self._last:
+            moment = self._last + timedelta(microseconds=1)
+        self._last = moment
+        return moment
+
+    def set(self, moment: datetime | None) -> None:
+        """Pretend it is `moment` now (None: the real time again)."""
+        self.offset = timedelta(0) if moment is None else moment - datetime.now(UTC)
+        self._last = None
+
+    def advance(self, delta: timedelta) -> None:
+        """Let time pass."""
+        self.offset += delta
 
 
 class ConsoleChat:
@@ -97,10 +116,15 @@ class ConsoleChat:
                 return f"Kies een nummer van 1 tot {len(self.options)}."
             answer = await self.desk.press(sender, self.options[number - 1].action)
             replies = list(answer.replies)
+            # Telegram shows a toast as a pop-up; here it is printed, unless a reply says it.
+            if answer.toast and all(r.text != answer.toast for r in replies):
+                replies.insert(0, Reply(answer.toast))
         elif text.lower() in ("/themas", "/thema", "/themes"):
             replies = list((await self.desk.press(sender, "themes")).replies)
         elif text.lower().startswith("/crisis"):
             replies = await self.desk.message(sender, text[len("/crisis") :].strip(), crisis=True)
+        elif text.lower().split(" ", 1)[0] == "/afgehandeld":
+            replies = await self._resolve(sender, text[len("/afgehandeld") :].strip())
         elif text.lower() in ("/start", "/help"):
             _, user = await self.desk.identify(sender)
             replies = [self.desk.help(user)]
@@ -108,6 +132,14 @@ class ConsoleChat:
             replies = await self.desk.message(sender, line)
         shown = [self._show(r) for r in replies]
         return "\n".join(shown + await self._deliveries())
+
+    async def _resolve(self, sender: Sender, note: str) -> list[Reply]:
+        """/afgehandeld [note]: the duty officer closes the page they hold."""
+        member, user = await self.desk.identify(sender)
+        if member is None:
+            return [Reply(self.desk.texts.get("not_officer", user.language))]
+        reply = await self.desk.pager.resolve_command(member, note)
+        return [reply] if reply else []
 
     def _show(self, reply: Reply) -> str:
         self.options = reply.buttons or self.options
@@ -121,6 +153,8 @@ class ConsoleChat:
         for pending in await self.store.outbox.due(self.clock.now(), limit=100):
             message = pending.message
             where = _WHERE.get(message.chat_id, f"aan chat {message.chat_id}")
+            if message.chat_id == YOU and message.purpose == "page":
+                where = f"{where} (piketfunctionaris, niveau 1)"
             shown.append(f"→ {where}: {message.text}")
             if message.chat_id == YOU and message.buttons:
                 self.options = message.buttons
@@ -184,17 +218,19 @@ class ConsoleChat:
             delta = parse_duration(arg)
         except ValueError as exc:
             return str(exc)
-        self.clock.fixed = self.clock.now() + delta
+        self.clock.advance(delta)
         await self.desk.pager.sweep()
-        shown = [f"Tijd: {self.clock.fixed.isoformat(timespec='minutes')}."]
+        now = self.clock.now().astimezone(AMSTERDAM)
+        shown = [f"Tijd: {now.isoformat(timespec='minutes')}."]
         return "\n".join(shown + await self._deliveries())
 
     def _set_time(self, arg: str) -> str:
         if arg in ("", "now", "nu"):
-            self.clock.fixed = None
+            self.clock.set(None)
             return "Tijd: de echte tijd."
         try:
-            self.clock.fixed = parse_moment(arg)
+            moment = parse_moment(arg)
         except ValueError as exc:
             return str(exc)
-        return f"Tijd: {self.clock.fixed.isoformat(timespec='minutes')}."
+        self.clock.set(moment)
+        return f"Tijd: {moment.isoformat(timespec='minutes')}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -72,17 +73,20 @@ class Pager:
         self.policy = policy
         self.texts = texts
         self.contacts = contacts
+        # Read, decide and write as one step: a sweep's timeout and an officer's press, or two
+        # presses, must never both act on the same state (the store keeps one process).
+        self._lock = asyncio.Lock()
 
     async def page(self, mayor: Member, message: str, phone: str | None = None) -> Reply | None:
         """Page the duty officer for a mayor; refuse a second open escalation."""
         lang = mayor.language
-        existing = await self.store.open_for_mayor(mayor.user_id)
-        if existing is not None:
-            state = existing.state.value
-            return Reply(self.texts.get("page_open_already", lang, id=existing.id, state=state))
-        now = self.clock.now()
-        plan = await self._plan(now)
-        await self._begin(mayor, message, phone, plan, test=False)
+        async with self._lock:
+            existing = await self.store.open_for_mayor(mayor.user_id)
+            if existing is not None:
+                state = self.texts.get(f"state_{existing.state.value}", lang)
+                return Reply(self.texts.get("page_open_already", lang, id=existing.id, state=state))
+            plan = await self._plan(self.clock.now())
+            await self._begin(mayor, message, phone, plan, test=False)
         return None
 
     async def test_page(self, officer: Member) -> Reply | None:
@@ -90,7 +94,8 @@ class Pager:
         if officer.role not in OFFICER_ROLES:
             return Reply(self.texts.get("not_officer", officer.language))
         me = Responder(user_id=officer.user_id, chat_id=officer.chat_id, name=officer.label)
-        await self._begin(officer, "TEST", None, Plan(levels=((me,),)), test=True)
+        async with self._lock:
+            await self._begin(officer, "TEST", None, Plan(levels=((me,),)), test=True)
         return None
 
     async def press(self, member: Member | None, user_id: int, action: str) -> str | None:
@@ -99,26 +104,27 @@ class Pager:
         arg, _, extra = rest.partition(":")
         if kind not in ("ack", "pass", "resolve", "escfb", "ho") or not arg.isdigit():
             return None
+        lang = member.language if member else "nl"
         if kind == "ho":
             return await self._accept_handover(member, user_id, int(arg), extra)
-        esc = await self.store.escalation(int(arg))
-        if esc is None:
-            return self.texts.get("button_expired", "nl")
-        if kind == "escfb":
-            helpful = extra == "up"
-            if user_id != esc.mayor_id or extra not in ("up", "down"):
-                return self.texts.get("button_expired", "nl")
-            await self.store.feedback(esc.id, helpful)
-            return self.texts.get("feedback_thanks", member.language if member else "nl")
-        now = self.clock.now()
-        name = member.label if member else str(user_id)
-        if kind == "ack":
-            outcome: Transition | Refusal = acknowledge(esc, user_id, now, self.policy)
-        elif kind == "pass":
-            outcome = pass_on(esc, user_id, f"doorgezet door {name}", now, self.policy)
-        else:
-            outcome = resolve(esc, user_id, "", now)
-        return await self._settle(outcome)
+        async with self._lock:
+            esc = await self.store.escalation(int(arg))
+            if esc is None:
+                return self.texts.get("button_expired", lang)
+            if kind == "escfb":
+                if user_id != esc.mayor_id or extra not in ("up", "down"):
+                    return self.texts.get("button_expired", lang)
+                await self.store.feedback(esc.id, extra == "up")
+                return self.texts.get("feedback_thanks", lang)
+            now = self.clock.now()
+            name = member.label if member else str(user_id)
+            if kind == "ack":
+                outcome: Transition | Refusal = acknowledge(esc, user_id, now, self.policy)
+            elif kind == "pass":
+                outcome = pass_on(esc, user_id, f"doorgezet door {name}", now, self.policy)
+            else:
+                outcome = resolve(esc, user_id, "", now)
+            return await self._settle(outcome, lang)
 
     async def relay(self, member: Member, text: str, reply_to: int | None) -> list[Reply] | None:
         """Relay between a mayor and the officer holding their escalation; None if not ours."""
@@ -139,22 +145,25 @@ class Pager:
 
     async def resolve_command(self, member: Member, note: str) -> Reply | None:
         """/afgehandeld [note]: resolve the one escalation the officer holds."""
-        held = await self.store.held_by(member.user_id)
-        if len(held) != 1:
-            return Reply(self.texts.get("resolve_which", member.language))
-        text = await self._settle(resolve(held[0], member.user_id, note, self.clock.now()))
+        async with self._lock:
+            held = await self.store.held_by(member.user_id)
+            if len(held) != 1:
+                return Reply(self.texts.get("resolve_which", member.language))
+            outcome = resolve(held[0], member.user_id, note, self.clock.now())
+            text = await self._settle(outcome, member.language)
         return Reply(text) if text else None
 
     async def sweep(self) -> int:
         """Advance every open escalation whose deadline passed; return how many."""
-        now = self.clock.now()
         advanced = 0
-        for esc in await self.store.due(now):
-            outcome = timeout(esc, now, self.policy)
-            if isinstance(outcome, Transition):
-                await self._apply(outcome)
-                log.info("escalation %d: %s (%s)", esc.id, outcome.event, outcome.detail)
-                advanced += 1
+        async with self._lock:
+            now = self.clock.now()
+            for esc in await self.store.due(now):
+                outcome = timeout(esc, now, self.policy)
+                if isinstance(outcome, Transition):
+                    await self._apply(outcome)
+                    log.info("escalation %d: %s (%s)", esc.id, outcome.event, outcome.detail)
+                    advanced += 1
         return advanced
 
     async def check_roster(self) -> bool:
@@ -243,10 +252,10 @@ class Pager:
         )
         await self._apply(transition, new=True)
 
-    async def _settle(self, outcome: Transition | Refusal) -> str | None:
+    async def _settle(self, outcome: Transition | Refusal, language: str) -> str | None:
         if isinstance(outcome, Refusal):
             return self.texts.get(
-                f"refused_{outcome.reason}", "nl", name=outcome.holder_name or "-"
+                f"refused_{outcome.reason}", language, name=outcome.holder_name or "-"
             )
         await self._apply(outcome)
         return None

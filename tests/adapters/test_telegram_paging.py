@@ -162,7 +162,7 @@ async def test_second_page_is_told_the_state_of_the_first(after_hours_bot: Harne
     mark = len(bot.api.sent)
     bot.api.press(MAYOR, reply, reply.data("Piket"))
     second = await bot.api.wait_for(MAYOR.id, after=mark)
-    assert "al een open oproep (#1, triggered)" in second.text
+    assert "al een open oproep (#1, nog niet aangenomen)" in second.text
 
 
 async def test_telegram_errors_delay_but_never_lose_or_double_a_page(

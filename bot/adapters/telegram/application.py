@@ -26,6 +26,7 @@ from bot.store.sqlite import Store
 
 from .courier import Courier
 from .frontend import Frontend
+from .updates import ChatOrderedProcessor
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         Application.builder()
         .token(check_token(settings.telegram.token))
         .base_url(settings.telegram.base_url)
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.rate_limit))
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
