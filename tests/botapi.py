@@ -81,6 +81,7 @@ class BotApiServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
+        self.history: list[dict[str, Any]] = []  # every update ever queued
         self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         self._update_ids = itertools.count(1)
@@ -307,8 +308,15 @@ class BotApiServer:
 
     # --- inside ----------------------------------------------------------------------------
 
+    def resend_last(self) -> None:
+        """Queue the last update again with its own id, as Telegram does for an update that
+        the bot never confirmed (it was killed before its next poll)."""
+        self.updates.append(self.history[-1])
+        self._new_update.set()
+
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = next(self._update_ids)
+        self.history.append(update)
         self.updates.append(update)
         self._new_update.set()
 

@@ -45,3 +45,12 @@ class ManualClock:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward."""
         self._now += delta
+
+
+def later(now: datetime, delay: timedelta) -> datetime:
+    """Return the moment `delay` of real time after `now`.
+
+    Adding to an Amsterdam-local time would add wall-clock time: on the night the clocks go
+    back, a five-minute deadline would fall an hour and five minutes later.
+    """
+    return now.astimezone(UTC) + delay

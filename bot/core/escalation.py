@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core.clock import later
 from bot.core.roster import Plan, Responder
 
 
@@ -130,7 +131,7 @@ def start(
     first = plan.first_level()
     if first is None:
         return _exhaust(esc, now, None, "page", "nobody on the roster")
-    paged = replace(esc, level=first, deadline=now + policy.ack_timeout)
+    paged = replace(esc, level=first, deadline=later(now, policy.ack_timeout))
     notices = (*_pages(paged, first), _to_mayor(paged, "mayor_paged", names=_names(plan, first)))
     return Transition(paged, notices, "page", mayor_id)
 
@@ -155,7 +156,7 @@ def acknowledge(
         holder=by,
         holder_name=responder.name,
         acked_at=now,
-        deadline=now + reminder,
+        deadline=later(now, reminder),
     )
     notices = [_to_mayor(held, "mayor_acked", name=responder.name)]
     notices += [
@@ -173,12 +174,12 @@ def timeout(esc: Escalation, now: datetime, policy: Policy | None = None) -> Tra
     rules = policy or Policy()
     late = f"late {(now - esc.deadline).total_seconds():.1f}s"
     if esc.state is State.ACKNOWLEDGED:
-        reminded = replace(esc, deadline=now + rules.resolve_reminder)
+        reminded = replace(esc, deadline=later(now, rules.resolve_reminder))
         holder = esc.plan.find(esc.holder or 0)
         notices = (_notice(reminded, holder[1], "remind"),) if holder else ()
         return Transition(reminded, notices, "remind", None, late)
     if esc.state is State.EXHAUSTED:
-        repaged = replace(esc, deadline=now + rules.ack_timeout)
+        repaged = replace(esc, deadline=later(now, rules.ack_timeout))
         return Transition(repaged, _pages(repaged, esc.level), "repage", None, late)
     return _escalate(esc, now, rules, None, "timeout", late)
 
@@ -238,7 +239,7 @@ def _escalate(
     following = esc.plan.next_level(esc.level)
     if following is None:
         return _exhaust(esc, now, actor, event, detail, policy)
-    moved = replace(esc, level=following, deadline=now + policy.ack_timeout)
+    moved = replace(esc, level=following, deadline=later(now, policy.ack_timeout))
     notices = list(_pages(moved, following))
     if event == "pass":
         notices += [
@@ -259,7 +260,7 @@ def _exhaust(
 ) -> Transition:
     """Nobody acknowledged: tell the mayor at once, alert administrators, keep re-paging."""
     last = esc.plan.last_level()
-    deadline = now + (policy or Policy()).ack_timeout if last else None
+    deadline = later(now, (policy or Policy()).ack_timeout) if last else None
     done = replace(esc, state=State.EXHAUSTED, level=last or 0, deadline=deadline)
     notices = [_to_mayor(done, "mayor_exhausted" if last else "mayor_nobody")]
     notices.append(

@@ -162,7 +162,14 @@ class Pager:
                 outcome = timeout(esc, now, self.policy)
                 if isinstance(outcome, Transition):
                     await self._apply(outcome)
-                    log.info("escalation %d: %s (%s)", esc.id, outcome.event, outcome.detail)
+                    late = (now - esc.deadline).total_seconds() if esc.deadline else 0.0
+                    log.info(
+                        "escalation %d: %s (%s), %.1f s after its deadline",
+                        esc.id,
+                        outcome.event,
+                        outcome.detail,
+                        late,
+                    )
                     advanced += 1
         return advanced
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.clock import later
+
 MAX_LEVEL = 3
 
 
@@ -81,7 +83,7 @@ def on_duty(shifts: Iterable[Shift], at: datetime, level: int | None = None) -> 
 
 def next_shifts(shifts: Iterable[Shift], at: datetime, within: timedelta) -> list[Shift]:
     """Return the shifts starting after a moment and before `within` has passed, by start."""
-    return sorted((s for s in shifts if at < s.start < at + within), key=lambda s: s.start)
+    return sorted((s for s in shifts if at < s.start < later(at, within)), key=lambda s: s.start)
 
 
 def build_plan(shifts: Iterable[Shift], at: datetime, people: Mapping[int, Responder]) -> Plan:
@@ -98,7 +100,7 @@ def uncovered(
     shifts: Iterable[Shift], at: datetime, within: timedelta = timedelta(hours=24)
 ) -> tuple[datetime, datetime] | None:
     """Return the first stretch in [at, at + within) that no shift covers; None if none."""
-    end = at + within
+    end = later(at, within)
     cursor = at
     for shift in sorted(shifts, key=lambda s: s.start):
         if shift.end <= cursor:

@@ -14,6 +14,7 @@ from bot.store.outbox import Outbox
 from bot.store.paging import PagingRecords
 from bot.store.roster import Shifts
 from bot.store.tickets import Tickets
+from bot.store.updates import SeenUpdates
 from bot.store.users import Invites, Users
 
 
@@ -27,6 +28,7 @@ class Store:
         self.tickets = Tickets(db)
         self.notes = Notes(db)
         self.outbox = Outbox(db)
+        self.updates = SeenUpdates(db)
         # One transaction at a time on the shared connection.
         self.lock = asyncio.Lock()
         self.shifts = Shifts(db, self.lock)

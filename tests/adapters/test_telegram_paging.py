@@ -252,3 +252,22 @@ async def test_restart_between_page_and_timeout_pages_the_next_level_once(
         await bot.advance(timedelta(seconds=30))
         assert len([s for s in api.to(OFFICER.id) if is_page(s)]) == 1
         assert len([s for s in api.to(BACKUP.id) if is_page(s)]) == 1
+
+
+async def test_an_update_sent_again_after_a_crash_is_not_handled_twice(
+    api: BotApiServer, triage: Triage, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path / "db.sqlite3", api)
+    async with running_bot(api, settings, triage, AFTER_HOURS) as bot:
+        await staffed(bot)
+        await page(bot)
+        clock_at = bot.clock.now()
+    # Killed before its next poll, the bot never confirmed the press: Telegram sends it again.
+    api.resend_last()
+    mark = len(api.sent)
+    async with running_bot(api, settings, triage, clock_at) as bot:
+        await api.until(lambda: not api.updates)
+        bot.api.say(MAYOR, "Zijn ze onderweg?")
+        await api.wait_for(MAYOR.id, lambda s: "oproep #1" in s.text, after=mark)
+    assert not [s for s in api.sent[mark:] if "al een open oproep" in s.text]
+    assert len([s for s in api.to(OFFICER.id) if is_page(s)]) == 1

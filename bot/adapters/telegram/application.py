@@ -13,6 +13,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -75,7 +76,8 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         desk = Desk(
             triage=triage, store=store, clock=clock, helpdesk=settings.helpdesk, pager=pager
         )
-        frontend.attach(desk, Courier(bot=app.bot, desk=desk, outbox=store.outbox, clock=clock))
+        courier = Courier(bot=app.bot, desk=desk, outbox=store.outbox, clock=clock)
+        frontend.attach(desk, courier, store.updates)
         await app.bot.set_my_commands(COMMANDS)
         assert app.job_queue is not None
         app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval, first=0)
@@ -104,6 +106,8 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
 
 def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, frontend.once), group=-1)
+    app.add_handler(TypeHandler(Update, frontend.handled), group=1)
     app.add_handler(CommandHandler("start", frontend.start, filters=private))
     app.add_handler(CommandHandler(["help", "hulp"], frontend.help, filters=private))
     app.add_handler(CommandHandler(["themas", "thema", "themes"], frontend.themes, filters=private))

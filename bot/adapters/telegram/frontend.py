@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.desk import Answer, Desk, Sender
 from bot.core.models import Reply
 from bot.core.texts import language_of
+from bot.store.updates import SeenUpdates
 
 from .courier import Courier
 from .render import chunks, markup_for
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 
+# Telegram keeps an unconfirmed update for 24 hours; remembering ids a bit longer is enough.
+_SEEN_FOR = timedelta(hours=25)
+
 
 class Frontend:
     """The bot's handlers; the desk and courier are attached once the store is open."""
@@ -27,10 +32,11 @@ class Frontend:
     def __init__(self) -> None:
         self._desk: Desk | None = None
         self._courier: Courier | None = None
+        self._seen: SeenUpdates | None = None
 
-    def attach(self, desk: Desk, courier: Courier) -> None:
-        """Connect the desk and the courier (done in post_init)."""
-        self._desk, self._courier = desk, courier
+    def attach(self, desk: Desk, courier: Courier, seen: SeenUpdates) -> None:
+        """Connect the desk, the courier and the handled-update record (done in post_init)."""
+        self._desk, self._courier, self._seen = desk, courier, seen
 
     @property
     def desk(self) -> Desk:
@@ -41,6 +47,21 @@ class Frontend:
     def courier(self) -> Courier:
         assert self._courier is not None, "Frontend used before post_init attached the courier"
         return self._courier
+
+    @property
+    def seen(self) -> SeenUpdates:
+        assert self._seen is not None, "Frontend used before post_init attached the store"
+        return self._seen
+
+    async def once(self, update: Update, context: Context) -> None:
+        """Runs first: skip an update handled before a crash, which Telegram sends again."""
+        if await self.seen.seen(update.update_id):
+            log.info("update %d was handled before the restart; skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def handled(self, update: Update, context: Context) -> None:
+        """Runs last: the update is done, also when a handler failed (it would fail again)."""
+        await self.seen.mark(update.update_id, self.desk.clock.now())
 
     async def start(self, update: Update, context: Context) -> None:
         """/start [code]: greet, and redeem an invite code from a deep link."""
@@ -197,6 +218,7 @@ class Frontend:
         erased = await self.desk.purge()
         if erased:
             log.info("erased %d closed tickets past retention", erased)
+        await self.seen.forget_before(self.desk.clock.now() - _SEEN_FOR)
 
     async def error(self, update: object, context: Context) -> None:
         """Log every error with its traceback, then apologise to the user."""
