@@ -115,9 +115,39 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
     return _with_env_token(parse_settings(data, path), env)
 
 
+# Every section and key the file may hold: a misspelt one is an error, not a silent default.
+_KNOWN: dict[str, frozenset[str]] = {
+    "faq": frozenset({"dir"}),
+    "matching": frozenset(
+        {"answer_threshold", "clarify_threshold", "margin", "clarify_candidates"}
+    ),
+    "office_hours": frozenset(
+        {"days", "open", "close", "timezone", "public_holidays", "closed_dates"}
+    ),
+    "contacts": frozenset({"emergency", "otav_phone", "otav_email", "ngb_phone", "regions"}),
+    "crisis": frozenset({"after_hours_policy"}),
+    "helpdesk": frozenset({"chat_id", "mode", "region_chats", "retention"}),
+    "telegram": frozenset(
+        {
+            "token",
+            "base_url",
+            "username",
+            "webhook_url",
+            "webhook_secret",
+            "webhook_listen",
+            "webhook_port",
+            "rate_limit",
+        }
+    ),
+    "storage": frozenset({"path"}),
+    "paging": frozenset({"ack_timeout", "resolve_reminder", "sweep_interval"}),
+}
+
+
 def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     """Validate parsed TOML into Settings; relative paths resolve against the file's folder."""
     reader = _Reader(path)
+    _check_known(data, path)
     faq = reader.section(data, "faq")
     matching = reader.section(data, "matching")
     telegram = reader.section(data, "telegram")
@@ -157,6 +187,17 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         ),
         sweep_interval=reader.duration(paging, "paging", "sweep_interval", timedelta(seconds=2)),
     )
+
+
+def _check_known(data: Mapping[str, Any], path: Path) -> None:
+    for name, table in data.items():
+        if name not in _KNOWN:
+            known = ", ".join(f"[{n}]" for n in _KNOWN)
+            raise ConfigError(f"{path}: unknown section [{name}]; expected one of {known}")
+        for key in table if isinstance(table, dict) else ():
+            if key not in _KNOWN[name]:
+                known = ", ".join(sorted(_KNOWN[name]))
+                raise ConfigError(f"{path}: [{name}] unknown key {key!r}; expected one of {known}")
 
 
 def _office_hours(reader: _Reader, table: Mapping[str, Any]) -> OfficeHours:

@@ -83,6 +83,7 @@ class BotApiServer:
         self.blocked: set[int] = set()
         self.history: list[dict[str, Any]] = []  # every update ever queued
         self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
+        self.pressed_at: dict[str, float] = {}  # query id -> when a test queued the press
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -161,6 +162,7 @@ class BotApiServer:
     def press(self, person: Person, message: Sent, data: str) -> str:
         """Queue a button press on a message the bot sent; return the query id."""
         query_id = f"q{next(self._update_ids)}"
+        self.pressed_at[query_id] = time.perf_counter()
         self._push(
             {
                 "callback_query": {
