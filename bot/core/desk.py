@@ -20,7 +20,7 @@ from bot.core.models import (
     Ticket,
     User,
 )
-from bot.core.paging import Pager
+from bot.core.paging import OFFICER_ROLES, Pager
 from bot.core.ports import Clock, Store
 from bot.core.texts import language_of
 from bot.core.triage import Triage
@@ -115,6 +115,8 @@ class Desk:
         text = self.texts.get("help", user.language)
         if user.is_mayor:
             text += "\n" + self.texts.get("help_mayor", user.language)
+        if user.role in OFFICER_ROLES:
+            text += "\n" + self.texts.get("help_officer", user.language)
         return Reply(text, keyboard=self._keyboard(user))
 
     async def message(

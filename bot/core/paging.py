@@ -17,6 +17,7 @@ from bot.core.escalation import (
     State,
     Transition,
     acknowledge,
+    cancel,
     pass_on,
     resolve,
     start,
@@ -152,6 +153,20 @@ class Pager:
             outcome = resolve(held[0], member.user_id, note, self.clock.now())
             text = await self._settle(outcome, member.language)
         return Reply(text) if text else None
+
+    async def cancel_command(self, member: Member | None, ref: str, language: str) -> Reply:
+        """/annuleer N: withdraw a page (an administrator, or an officer it was paged to)."""
+        lang = member.language if member else language
+        if member is None or member.role not in OFFICER_ROLES:
+            return Reply(self.texts.get("not_officer", lang))
+        number = ref.strip().lstrip("#")
+        async with self._lock:
+            esc = await self.store.escalation(int(number)) if number.isdigit() else None
+            if esc is None:
+                return Reply(self.texts.get("cancel_usage", lang))
+            outcome = cancel(esc, member.user_id, member.role == Role.ADMIN, self.clock.now())
+            refused = await self._settle(outcome, lang)
+        return Reply(refused or self.texts.get("cancel_done", lang, id=esc.id))
 
     async def sweep(self) -> int:
         """Advance every open escalation whose deadline passed; return how many."""

@@ -271,3 +271,37 @@ async def test_an_update_sent_again_after_a_crash_is_not_handled_twice(
         await api.wait_for(MAYOR.id, lambda s: "oproep #1" in s.text, after=mark)
     assert not [s for s in api.sent[mark:] if "al een open oproep" in s.text]
     assert len([s for s in api.to(OFFICER.id) if is_page(s)]) == 1
+
+
+async def test_an_administrator_cancels_a_page_and_everyone_is_told(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    admin = Person(id=991, first_name="A")
+    await bot.register(admin, Role.ADMIN, name="Beheer")
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    await page(bot)
+    refused = await bot.ask(STAFF, "/annuleer 1")
+    assert "piketfunctionarissen" in refused.text
+    usage = await bot.ask(admin, "/annuleer")
+    assert "/annuleer 3" in usage.text
+    mark = len(bot.api.sent)
+    done = await bot.ask(admin, "/annuleer 1")
+    assert "#1 is ingetrokken" in done.text
+    told = await bot.api.wait_for(MAYOR.id, lambda s: "ingetrokken" in s.text, after=mark)
+    assert "070-373 8080" in told.text
+    await bot.api.wait_for(OFFICER.id, lambda s: "ingetrokken" in s.text, after=mark)
+    await bot.advance(timedelta(minutes=6))
+    assert not [s for s in bot.api.to(BACKUP.id) if is_page(s)]
+    again = await bot.ask(admin, "/annuleer 1")
+    assert "al gesloten" in again.text
+
+
+async def test_help_lists_the_officer_commands_for_officers_only(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    officer_help = await bot.ask(OFFICER, "/help")
+    assert "/testpiket" in officer_help.text and "/annuleer" in officer_help.text
+    mayor_help = await bot.ask(MAYOR, "/help")
+    assert "/testpiket" not in mayor_help.text and "/crisis" in mayor_help.text

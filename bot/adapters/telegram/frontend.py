@@ -139,6 +139,14 @@ class Frontend:
         await self._send(update, [reply] if reply else [])
         self._kick(context)
 
+    async def cancel(self, update: Update, context: Context) -> None:
+        """/annuleer N: withdraw a page."""
+        member, user = await self.desk.identify(_sender(update))
+        ref = context.args[0] if context.args else ""
+        reply = await self.desk.pager.cancel_command(member, ref, user.language)
+        await self._send(update, [reply])
+        self._kick(context)
+
     async def contact(self, update: Update, context: Context) -> None:
         """A shared phone number: kept in memory for the mayor's next page."""
         message = update.effective_message
