@@ -81,6 +81,7 @@ class BotApiServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
+        self.closed_topics: list[int] = []
         self.history: list[dict[str, Any]] = []  # every update ever queued
         self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
         self.pressed_at: dict[str, float] = {}  # query id -> when a test queued the press
@@ -307,6 +308,10 @@ class BotApiServer:
             "name": params["name"],
             "icon_color": 7322096,
         }
+
+    def _api_closeforumtopic(self, params: dict[str, Any]) -> Any:
+        self.closed_topics.append(int(params["message_thread_id"]))
+        return True
 
     # --- inside ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.config import HelpdeskSettings
 from bot.core.models import (
+    CLOSE_TOPIC,
     Button,
     Decision,
     Inquiry,
@@ -282,6 +283,19 @@ class Desk:
         if not await self.store.tickets.close(ticket.id, self.clock.now()):
             return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
         await self._tell_user(ticket, "ticket_closed_user", f"closed:{ticket.id}")
+        group = self.helpdesk.chat_id
+        if self.helpdesk.mode == "topics" and ticket.thread_id is not None and group is not None:
+            # Through the outbox, after the reply below: the topic closes once the agents
+            # have seen it is done, and a failed attempt is retried like any message.
+            closing = Outgoing(
+                chat_id=group,
+                text="",
+                dedupe_key=f"close-topic:{ticket.id}",
+                thread_id=ticket.thread_id,
+                purpose=CLOSE_TOPIC,
+                ref=ticket.id,
+            )
+            await self.store.outbox.put(closing, self.clock.now())
         return [Reply(self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label))]
 
     # --- the outbox's callbacks -----------------------------------------------------------

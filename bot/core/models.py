@@ -145,6 +145,10 @@ class Ticket:
         return self.status == "open"
 
 
+# An Outgoing with this purpose closes its forum topic instead of posting text.
+CLOSE_TOPIC = "close_topic"
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message for someone other than the sender, delivered through the outbox."""

@@ -220,5 +220,9 @@ async def test_forum_topics_mode(triage: Triage, tmp_path: Path) -> None:
             await bot.ask(ASKER, "nog een vraag erbij")
             follow = await api.wait_for(GROUP_ID, lambda s: s.text.startswith("✉️"), after=mark)
             assert follow.thread_id == ticket.thread_id
+            mark = len(api.sent)
+            api.say(AGENT, "/sluit", chat_id=GROUP_ID, thread_id=ticket.thread_id)
+            await api.wait_for(ASKER.id, lambda s: "gesloten" in s.text, after=mark)
+            await api.until(lambda: api.closed_topics == [ticket.thread_id])
     finally:
         await api.stop()

@@ -10,7 +10,7 @@ from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.core.desk import Desk
-from bot.core.models import Outgoing
+from bot.core.models import CLOSE_TOPIC, Outgoing
 from bot.core.ports import Clock
 from bot.store.outbox import Outbox, Pending
 
@@ -75,6 +75,9 @@ class Courier:
 
     async def _send(self, message: Outgoing) -> tuple[int, int | None]:
         thread_id = message.thread_id
+        if message.purpose == CLOSE_TOPIC and thread_id is not None:
+            await self.bot.close_forum_topic(message.chat_id, thread_id)
+            return 0, thread_id
         if message.topic and thread_id is None:
             topic = await self.bot.create_forum_topic(message.chat_id, message.topic)
             thread_id = topic.message_thread_id
