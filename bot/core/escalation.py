@@ -180,8 +180,30 @@ def timeout(esc: Escalation, now: datetime, policy: Policy | None = None) -> Tra
         return Transition(reminded, notices, "remind", None, late)
     if esc.state is State.EXHAUSTED:
         repaged = replace(esc, deadline=later(now, rules.ack_timeout))
+        if esc.plan.last_level() is None:
+            return Transition(repaged, (), "recheck", None, f"{late}; nobody on the roster")
         return Transition(repaged, _pages(repaged, esc.level), "repage", None, late)
     return _escalate(esc, now, rules, None, "timeout", late)
+
+
+def restaff(
+    esc: Escalation, plan: Plan, now: datetime, policy: Policy | None = None
+) -> Transition | Refusal:
+    """Page the roster of now for an escalation that began with nobody on its plan.
+
+    The one exception to the frozen plan: a plan with nobody on it has nobody to redirect,
+    and a mayor who was told nobody could be reached should still get the first officer
+    who comes on duty.
+    """
+    first = plan.first_level()
+    if not esc.is_open or esc.plan.first_level() is not None or first is None:
+        return Refusal("nothing_due")
+    rules = policy or Policy()
+    paged = replace(
+        esc, plan=plan, state=State.TRIGGERED, level=first, deadline=later(now, rules.ack_timeout)
+    )
+    notices = (*_pages(paged, first), _to_mayor(paged, "mayor_paged", names=_names(plan, first)))
+    return Transition(paged, notices, "restaff", None, "someone came on duty")
 
 
 def pass_on(
@@ -260,7 +282,8 @@ def _exhaust(
 ) -> Transition:
     """Nobody acknowledged: tell the mayor at once, alert administrators, keep re-paging."""
     last = esc.plan.last_level()
-    deadline = later(now, (policy or Policy()).ack_timeout) if last else None
+    # Also with nobody on the plan: at the deadline the roster is looked at again (restaff).
+    deadline = later(now, (policy or Policy()).ack_timeout)
     done = replace(esc, state=State.EXHAUSTED, level=last or 0, deadline=deadline)
     notices = [_to_mayor(done, "mayor_exhausted" if last else "mayor_nobody")]
     notices.append(

@@ -20,6 +20,7 @@ from bot.core.escalation import (
     cancel,
     pass_on,
     resolve,
+    restaff,
     start,
     timeout,
 )
@@ -175,6 +176,10 @@ class Pager:
             now = self.clock.now()
             for esc in await self.store.due(now):
                 outcome = timeout(esc, now, self.policy)
+                if esc.plan.first_level() is None:
+                    plan = await self._plan(now)
+                    if plan.first_level() is not None:
+                        outcome = restaff(esc, plan, now, self.policy)
                 if isinstance(outcome, Transition):
                     await self._apply(outcome)
                     late = (now - esc.deadline).total_seconds() if esc.deadline else 0.0
@@ -323,7 +328,9 @@ class Pager:
             ref=esc.id,
         )
 
-    async def _from_mayor(self, esc: Escalation, mayor: Member, text: str) -> list[Reply]:
+    async def _from_mayor(self, esc: Escalation, mayor: Member, text: str) -> list[Reply] | None:
+        if esc.plan.first_level() is None:
+            return None  # nobody to pass it to: the desk handles it as any message
         if esc.state is State.ACKNOWLEDGED and esc.holder is not None:
             holder = esc.plan.find(esc.holder)
             if holder is not None:

@@ -305,3 +305,25 @@ async def test_help_lists_the_officer_commands_for_officers_only(after_hours_bot
     assert "/testpiket" in officer_help.text and "/annuleer" in officer_help.text
     mayor_help = await bot.ask(MAYOR, "/help")
     assert "/testpiket" not in mayor_help.text and "/crisis" in mayor_help.text
+
+
+async def test_a_page_that_found_nobody_goes_to_the_first_officer_who_comes_on_duty(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await bot.register(MAYOR, Role.MAYOR, "Brummen", name="Burgemeester van Brummen")
+    await bot.register(OFFICER, Role.DUTY_OFFICER, name="Piket O")
+    reply = await bot.ask(MAYOR, CRISIS)
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    nobody = await bot.api.wait_for(MAYOR.id, lambda s: "niemand" in s.text, after=mark)
+    assert "070-373 8080" in nobody.text
+    # Meanwhile the mayor's messages are not swallowed by a page nobody holds.
+    answer = await bot.ask(MAYOR, "Wat is het OTAV?")
+    assert "Ondersteuningsteam" in answer.text or "OndersteuningsTeam" in answer.text
+    await bot.shift(OFFICER, 1)
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    page_now = await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+    assert CRISIS in page_now.text
+    await bot.api.wait_for(MAYOR.id, lambda s: "opgeroepen" in s.text, after=mark)

@@ -19,6 +19,7 @@ from bot.core.escalation import (
     cancel,
     pass_on,
     resolve,
+    restaff,
     start,
     timeout,
 )
@@ -120,10 +121,33 @@ def test_start_pages_everyone_on_the_lowest_filled_level() -> None:
 def test_start_with_nobody_on_duty_tells_the_mayor_to_call_ngb(plan: Plan) -> None:
     page = begin(plan)
     esc = page.escalation
-    assert (esc.state, esc.level, esc.deadline) == (State.EXHAUSTED, 0, None)
+    assert (esc.state, esc.level, esc.deadline) == (State.EXHAUSTED, 0, T0 + 5 * MINUTE)
     assert sent(page) == [(MAYOR_CHAT, "mayor_nobody"), (0, "admins_exhausted")]
     assert [n.to_admins for n in page.notices] == [False, True]
-    assert timeout(esc, T0 + timedelta(days=1), POLICY) == Refusal("nothing_due")
+    # At the deadline, still nobody: look again later, and tell nobody anything new.
+    again = ok(timeout(esc, T0 + 5 * MINUTE, POLICY))
+    assert (again.event, again.notices, again.escalation.deadline) == (
+        "recheck",
+        (),
+        T0 + 10 * MINUTE,
+    )
+
+
+def test_restaff_pages_whoever_came_on_duty_for_a_page_that_found_nobody() -> None:
+    esc = begin(Plan(levels=())).escalation
+    now = T0 + 5 * MINUTE
+    filled = ok(restaff(esc, Plan(levels=((), (BRAM,))), now, POLICY))
+    assert (filled.escalation.state, filled.escalation.level) == (State.TRIGGERED, 2)
+    assert filled.escalation.deadline == now + POLICY.ack_timeout
+    assert sent(filled) == [(222, "page"), (MAYOR_CHAT, "mayor_paged")]
+    assert ok(acknowledge(filled.escalation, BRAM.user_id, now, POLICY)).escalation.holder == 22
+
+
+def test_restaff_never_redirects_a_plan_that_had_someone_on_it() -> None:
+    esc = begin().escalation
+    assert restaff(esc, Plan(levels=((BRAM,),)), T0 + MINUTE, POLICY) == Refusal("nothing_due")
+    nobody = begin(Plan(levels=())).escalation
+    assert restaff(nobody, Plan(levels=()), T0 + MINUTE, POLICY) == Refusal("nothing_due")
 
 
 def test_the_plan_is_frozen_from_the_roster_at_the_start() -> None:
