@@ -34,6 +34,7 @@ from bot.core.desk import Desk
 from bot.core.directory import Directory
 from bot.core.faq import load_faq
 from bot.core.faqcheck import ambiguous_phrasings
+from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
 from bot.core.paging import Pager
 from bot.core.triage import Triage
@@ -120,7 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--to", dest="end", type=_moment, required=True, help="ISO-8601")
     add.set_defaults(handler=_roster_add)
     remove = roster_commands.add_parser("remove", parents=[common], help="remove a shift")
-    remove.add_argument("--id", type=int, required=True, help="the shift's id (see roster show)")
+    remove.add_argument(
+        "--id", type=_record_id, required=True, help="the shift's id (see roster show)"
+    )
     remove.set_defaults(handler=_roster_remove)
     show = roster_commands.add_parser("show", parents=[common], help="who is on duty")
     show.add_argument("--at", type=_moment, help="ISO-8601 time (default: now)")
@@ -151,6 +154,13 @@ def _duration(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _record_id(text: str) -> int:
+    number = small_id(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return number
 
 
 def _moment(text: str) -> datetime:

@@ -146,6 +146,23 @@ class BotApiServer:
         self._push({"message": message})
         return message_id
 
+    def share_contact(self, person: Person, phone: str, *, own: bool = True) -> None:
+        """Queue a shared contact: the person's own number, or someone else's."""
+        contact = {"phone_number": phone, "first_name": person.first_name}
+        if own:
+            contact["user_id"] = person.id
+        self._push(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": self._chat(person.id),
+                    "from": person.as_json(),
+                    "contact": contact,
+                }
+            }
+        )
+
     def send_photo(self, person: Person) -> None:
         """Queue a photo without caption."""
         self._push(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import HelpdeskSettings
+from bot.core.ids import small_id
 from bot.core.models import (
     CLOSE_TOPIC,
     Button,
@@ -30,6 +31,7 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.ADMIN})
 _TICKET_MARK = re.compile(r"^(?:🎫 Vraag |✉️ |⚠️ |✋ )#(\d+)")
 PAGER_ACTIONS = frozenset({"ack", "pass", "resolve", "escfb", "ho"})
 _REMEMBERED_QUESTIONS = 10_000
+_SENT_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Desk:
         if toast is not None or action.partition(":")[0] in PAGER_ACTIONS:
             return Answer(toast=toast)
         if action == "forget":
+            self._phones.pop(sender.user_id, None)
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
         kind, _, arg = action.partition(":")
@@ -188,6 +191,9 @@ class Desk:
             lang=lang,
             tickets=len(tickets),
             open=sum(t.is_open for t in tickets),
+            pages=await self.pager.store.pages_by(sender.user_id),
+            phone=self.texts.get("yes" if sender.user_id in self._phones else "no", lang),
+            days=self.helpdesk.retention.days,
         )
         return Reply(text)
 
@@ -197,8 +203,13 @@ class Desk:
         return Reply(self.texts.get("forget_confirm", user.language), (button,))
 
     async def purge(self) -> int:
-        """Erase tickets closed longer ago than the retention period; return how many."""
-        return await self.store.tickets.purge_closed(self.clock.now() - self.helpdesk.retention)
+        """Erase tickets closed longer ago than the retention period; return how many.
+
+        Sent messages go after a week: the outbox needs them only while a retry may come.
+        """
+        now = self.clock.now()
+        await self.store.outbox.purge(now - _SENT_KEPT)
+        return await self.store.tickets.purge_closed(now - self.helpdesk.retention)
 
     # --- the agents' group ---------------------------------------------------------------
 
@@ -206,11 +217,12 @@ class Desk:
         """Handle a button in the agents' group: claiming a ticket."""
         member, user = await self.identify(sender)
         kind, _, arg = action.partition(":")
-        if kind != "claim" or not arg.isdigit():
+        number = small_id(arg)
+        if kind != "claim" or number is None:
             return self._expired(user)
         if member is None or member.role not in AGENT_ROLES:
             return Answer(toast=self.texts.get("group_not_agent", user.language))
-        ticket = await self.store.tickets.get(int(arg))
+        ticket = await self.store.tickets.get(number)
         if ticket is None:
             return self._expired(user)
         if not await self.store.tickets.claim(
@@ -273,9 +285,10 @@ class Desk:
         member, _ = await self.identify(sender)
         if member is None or member.role not in AGENT_ROLES:
             return [Reply(self.texts.get("group_not_agent", "nl"))]
+        number = small_id(arg)
         ticket = (
-            await self.store.tickets.get(int(arg))
-            if arg.strip().lstrip("#").isdigit()
+            await self.store.tickets.get(number)
+            if number is not None
             else await self._ticket_in_group(thread_id, reply_to, replied_text)
         )
         if ticket is None:
@@ -355,7 +368,7 @@ class Desk:
         self._remember(sender.user_id, question)
         if decision.route is Route.CRISIS_AFTER_HOURS_MAYOR:
             if auto and member is not None:
-                await self.pager.page(member, question, self._phones.get(sender.user_id))
+                await self.pager.page(member, question, self._phones.pop(sender.user_id, None))
         else:
             ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
             if decision.route is Route.CRISIS_OFFICE:
@@ -398,12 +411,16 @@ class Desk:
         if member is None or not user.is_mayor:
             return [Reply(self.texts.get("page_not_allowed", user.language))]
         question = self._last.get(sender.user_id) or self.texts.get("crisis_button", "nl")
-        refusal = await self.pager.page(member, question, self._phones.get(sender.user_id))
+        refusal = await self.pager.page(member, question, self._phones.pop(sender.user_id, None))
         return [refusal] if refusal else []
 
-    def remember_phone(self, user_id: int, phone: str) -> None:
-        """Keep a mayor's shared phone number in memory, for the next page only."""
-        self._phones[user_id] = phone
+    async def share_phone(self, sender: Sender, owner: int | None, phone: str) -> Reply:
+        """Keep a mayor's own shared number in memory, for their next page only."""
+        _, user = await self.identify(sender)
+        if owner != sender.user_id or not user.is_mayor:
+            return Reply(self.texts.get("phone_not_kept", user.language))
+        self._phones[sender.user_id] = phone
+        return Reply(self.texts.get("phone_kept", user.language))
 
     async def _open_ticket(
         self,

@@ -24,6 +24,7 @@ from bot.core.escalation import (
     start,
     timeout,
 )
+from bot.core.ids import small_id
 from bot.core.models import Button, Member, Outgoing, Reply, Role
 from bot.core.ports import Clock
 from bot.core.roster import Plan, Responder, Shift, build_plan, handover, on_duty, uncovered
@@ -49,6 +50,7 @@ class PagingStore(Protocol):
     async def due(self, now: datetime) -> list[Escalation]: ...
     async def feedback(self, escalation_id: int, helpful: bool) -> bool: ...
     async def page_of(self, chat_id: int, message_id: int) -> int | None: ...
+    async def pages_by(self, mayor_id: int) -> int: ...
     async def shifts(self, start: datetime, end: datetime) -> list[Shift]: ...
     async def replace_shifts(self, shortened: Sequence[Shift], added: Sequence[Shift]) -> None: ...
     async def members(self) -> list[Member]: ...
@@ -104,13 +106,16 @@ class Pager:
         """Handle a paging button; return a short text for the presser, None if not ours."""
         kind, _, rest = action.partition(":")
         arg, _, extra = rest.partition(":")
-        if kind not in ("ack", "pass", "resolve", "escfb", "ho") or not arg.isdigit():
+        if kind not in ("ack", "pass", "resolve", "escfb", "ho"):
             return None
         lang = member.language if member else "nl"
+        number = small_id(arg)
+        if number is None:
+            return self.texts.get("button_expired", lang)  # forged or garbled
         if kind == "ho":
-            return await self._accept_handover(member, user_id, int(arg), extra)
+            return await self._accept_handover(member, user_id, number, extra)
         async with self._lock:
-            esc = await self.store.escalation(int(arg))
+            esc = await self.store.escalation(number)
             if esc is None:
                 return self.texts.get("button_expired", lang)
             if kind == "escfb":
@@ -160,9 +165,9 @@ class Pager:
         lang = member.language if member else language
         if member is None or member.role not in OFFICER_ROLES:
             return Reply(self.texts.get("not_officer", lang))
-        number = ref.strip().lstrip("#")
+        number = small_id(ref)
         async with self._lock:
-            esc = await self.store.escalation(int(number)) if number.isdigit() else None
+            esc = await self.store.escalation(number) if number is not None else None
             if esc is None:
                 return Reply(self.texts.get("cancel_usage", lang))
             outcome = cancel(esc, member.user_id, member.role == Role.ADMIN, self.clock.now())

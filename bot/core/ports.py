@@ -70,6 +70,7 @@ class OutboxRepo(Protocol):
     """Messages to others, written down before they are sent."""
 
     async def put(self, message: Outgoing, now: datetime) -> bool: ...
+    async def purge(self, before: datetime) -> int: ...
 
 
 class Store(Protocol):

@@ -93,6 +93,13 @@ class Outbox:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def purge(self, before: datetime) -> int:
+        """Delete messages sent or given up before a moment: their text is no longer needed."""
+        cursor = await self.db.execute(
+            "DELETE FROM outbox WHERE sent_at < ? OR failed_at < ?", (stamp(before), stamp(before))
+        )
+        return cursor.rowcount
+
 
 def _message(row: aiosqlite.Row) -> Outgoing:
     payload = json.loads(row["payload"])

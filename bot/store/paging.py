@@ -58,6 +58,14 @@ class PagingRecords:
     async def feedback(self, escalation_id: int, helpful: bool) -> bool:
         return await self.escalations.feedback(escalation_id, helpful)
 
+    async def pages_by(self, mayor_id: int) -> int:
+        """Count the pages a user made (kept as a log, see Users.forget)."""
+        async with self.db.execute(
+            "SELECT count(*) FROM escalations WHERE mayor_id = ? AND test = 0", (mayor_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def page_of(self, chat_id: int, message_id: int) -> int | None:
         """Return the escalation a page message (by its Telegram id) belongs to."""
         async with self.db.execute(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.core.ids import small_id
 from bot.core.models import Grant, Member, Role
 from bot.store.rows import member, stamp
 
@@ -63,7 +64,8 @@ class Users:
     async def find(self, ref: str) -> Member | None:
         """Find an active user by Telegram id or @username."""
         if ref.lstrip("-").isdigit():
-            return await self.get(int(ref))
+            number = small_id(ref)
+            return await self.get(number) if number is not None else None
         sql = "SELECT * FROM users WHERE lower(username) = lower(?) AND revoked_at IS NULL"
         async with self.db.execute(sql, (ref.lstrip("@"),)) as cursor:
             row = await cursor.fetchone()
@@ -86,8 +88,27 @@ class Users:
         return cursor.rowcount > 0
 
     async def forget(self, user_id: int) -> None:
-        """Delete a user's row and their tickets (the user asked to be forgotten)."""
+        """Erase what the bot keeps about a user, who asked for it.
+
+        Gone: their row, tickets, the invite's name, and every message queued for them or
+        carrying their ticket. Their crisis pages stay as a log line for accountability,
+        without their name, message or phone number. (In Telegram a private chat's id is
+        the user's id.)
+        """
+        await self.db.execute(
+            """DELETE FROM outbox WHERE chat_id = ? OR (purpose IN ('ticket', 'followup')
+               AND ref IN (SELECT id FROM tickets WHERE user_id = ?))""",
+            (user_id, user_id),
+        )
         await self.db.execute("DELETE FROM tickets WHERE user_id = ?", (user_id,))
+        await self.db.execute(
+            "UPDATE escalations SET mayor_name = '-', message = '', phone = NULL"
+            " WHERE mayor_id = ?",
+            (user_id,),
+        )
+        await self.db.execute(
+            "UPDATE invites SET name = NULL, used_by = NULL WHERE used_by = ?", (user_id,)
+        )
         await self.db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
 
 

@@ -327,3 +327,54 @@ async def test_a_page_that_found_nobody_goes_to_the_first_officer_who_comes_on_d
     page_now = await bot.api.wait_for(OFFICER.id, is_page, after=mark)
     assert CRISIS in page_now.text
     await bot.api.wait_for(MAYOR.id, lambda s: "opgeroepen" in s.text, after=mark)
+
+
+async def test_forged_paging_buttons_expire_politely(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    first = await page(bot)
+    for forged in ("ack:abc", "ack:99999999999999999999", "ack:404", "escfb:1:sideways"):
+        bot.api.press(OFFICER, first, forged)
+    await bot.api.until(
+        lambda: (
+            sum("Deze knop is verlopen" in (a.get("text") or "") for a in bot.api.callback_answers)
+            == 4
+        )
+    )
+    assert not [s for s in bot.api.to(MAYOR.id) if "aangenomen" in s.text]
+
+
+async def test_a_mayors_phone_goes_with_one_page_and_forget_erases_the_page_text(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    mark = len(bot.api.sent)
+    bot.api.share_contact(MAYOR, "+31 6 1111 1111", own=False)
+    refused = await bot.api.wait_for(MAYOR.id, after=mark)
+    assert "bewaar ik niet" in refused.text
+    mark = len(bot.api.sent)
+    bot.api.share_contact(MAYOR, "+31 6 0000 0000")
+    kept = await bot.api.wait_for(MAYOR.id, after=mark)
+    assert "nummer gaat mee" in kept.text
+    first = await page(bot)
+    assert "+31 6 0000 0000" in first.text and "1111" not in first.text
+    shown = await bot.ask(MAYOR, "/mijngegevens", match=lambda s: "Dit bewaar ik" in s.text)
+    assert "Oproepen aan de piketdienst: 1" in shown.text
+    assert "telefoonnummer in bewaring: nee" in shown.text
+
+    prompt = await bot.ask(MAYOR, "/verwijderen", match=lambda s: "zeker" in s.text)
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, prompt, prompt.data("wis"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "gewist" in s.text, after=mark)
+    store = await Store.open(bot.settings.database)
+    try:
+        async with store.db.execute("SELECT message, phone, mayor_name FROM escalations") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [("", None, "-")]
+        async with store.db.execute(
+            "SELECT count(*) FROM outbox WHERE chat_id = ?", (MAYOR.id,)
+        ) as c:
+            row = await c.fetchone()
+            assert row is not None and row[0] == 0
+    finally:
+        await store.close()

@@ -148,13 +148,12 @@ class Frontend:
         self._kick(context)
 
     async def contact(self, update: Update, context: Context) -> None:
-        """A shared phone number: kept in memory for the mayor's next page."""
+        """A shared phone number: the desk keeps a mayor's own, in memory, for one page."""
         message = update.effective_message
         assert message is not None and message.contact is not None
-        sender = _sender(update)
-        if message.contact.user_id == sender.user_id:
-            self.desk.remember_phone(sender.user_id, message.contact.phone_number)
-        await self._send(update, [Reply(self.desk.texts.get("phone_kept", "nl"))])
+        contact = message.contact
+        reply = await self.desk.share_phone(_sender(update), contact.user_id, contact.phone_number)
+        await self._send(update, [reply])
 
     async def sweep(self, context: Context) -> None:
         """Job: advance escalations whose deadline passed, then deliver."""
