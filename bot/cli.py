@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -28,7 +27,7 @@ from bot.admin import (
     show_roster,
     unanswered_report,
 )
-from bot.config import Settings, load_settings, parse_duration
+from bot.config import TOKEN_ENV, Settings, load_settings, parse_duration
 from bot.core.clock import SystemClock, parse_moment
 from bot.core.desk import Desk
 from bot.core.directory import Directory
@@ -280,14 +279,22 @@ def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.adapters.telegram.application import build_application, run
+    from telegram.error import InvalidToken, NetworkError
 
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.adapters.telegram.application import build_application, run
+    from bot.logs import configure as configure_logging
+
+    configure_logging(settings.telegram.token)
     app = build_application(settings, build_triage(settings), SystemClock())
-    run(app, settings)
+    try:
+        run(app, settings)
+    except InvalidToken:
+        raise ConfigError(
+            f"Telegram refused the token: check [telegram] token or {TOKEN_ENV}"
+        ) from None
+    except NetworkError as exc:
+        url = settings.telegram.base_url
+        raise HelpdeskError(f"cannot reach the Bot API at {url}: {exc.message}") from None
     return 0
 
 
