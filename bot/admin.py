@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.core.clock import AMSTERDAM, parse_moment
-from bot.core.models import Grant, Role
+from bot.core.models import Grant, Member, Role
+from bot.core.paging import OFFICER_ROLES
 from bot.core.roster import Shift, next_shifts, on_duty, uncovered, validate_shift
 from bot.errors import UsageError
 from bot.store.sqlite import Store
@@ -72,7 +73,7 @@ async def add_shift(store: Store, ref: str, level: int, start: datetime, end: da
             f"no registered user {ref!r}: invite them first (python -m bot invite create "
             "--role duty_officer), then give their Telegram user id or @username"
         )
-    problem = validate_shift(member.user_id, level, start, end)
+    problem = _not_on_roster(member) or validate_shift(member.user_id, level, start, end)
     if problem:
         raise UsageError(problem)
     shift_id = await store.shifts.add(
@@ -92,7 +93,7 @@ async def show_roster(store: Store, at: datetime) -> list[str]:
     """Describe who is on duty at a moment and the shifts of the next 24 hours."""
     shifts = await store.shifts.between(at, at + timedelta(hours=24))
     names = {m.user_id: m.label for m in await store.users.list()}
-    lines = [f"on duty at {at:%Y-%m-%d %H:%M %Z}:"]
+    lines = [f"on duty at {at.astimezone(AMSTERDAM):%Y-%m-%d %H:%M %Z}:"]
     current = on_duty(shifts, at)
     lines += [_shift_line(s, names) for s in current] or ["  nobody"]
     lines.append("next 24 hours:")
@@ -108,22 +109,34 @@ async def show_roster(store: Store, at: datetime) -> list[str]:
 def read_roster_file(path: Path) -> str:
     """Read a roster CSV; raise UsageError naming the file when it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a CSV saved by Excel starts with a byte-order mark.
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
 
 
 async def import_roster(store: Store, path: Path, text: str) -> str:
     """Import shifts from a CSV (user,level,from,to); a bad row imports nothing."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"user", "level", "from", "to"} - set(reader.fieldnames or [])
-    if missing:
+    header = text.partition("\n")[0]
+    # A Dutch Excel saves with semicolons.
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if ";" in header else ",")
+    columns = set(reader.fieldnames or [])
+    missing, extra = _COLUMNS - columns, columns - _COLUMNS
+    if missing or extra:
         raise UsageError(
-            f"{path}:1: header must have user,level,from,to (missing {sorted(missing)})"
+            f"{path}:1: the header must be user,level,from,to"
+            f" (missing {sorted(missing)}, unknown {sorted(extra)}); nothing was imported"
         )
     shifts = [await _csv_shift(store, path, reader.line_num, row) for row in reader]
-    count = await store.shifts.add_all(shifts)
-    return f"imported {count} shifts from {path}"
+    if not shifts:
+        return f"{path}: no shifts in the file; nothing was imported"
+    known = await store.shifts.between(min(s.start for s in shifts), max(s.end for s in shifts))
+    seen = {(k.user_id, k.level, k.start, k.end) for k in known}
+    new = [s for s in shifts if (s.user_id, s.level, s.start, s.end) not in seen]
+    count = await store.shifts.add_all(new)
+    skipped = len(shifts) - len(new)
+    again = f" ({skipped} already on the roster, skipped)" if skipped else ""
+    return f"imported {count} shifts from {path}{again}"
 
 
 async def _csv_shift(store: Store, path: Path, line: int, row: dict[str, str]) -> Shift:
@@ -138,10 +151,23 @@ async def _csv_shift(store: Store, path: Path, line: int, row: dict[str, str]) -
         start, end = parse_moment(row.get("from") or ""), parse_moment(row.get("to") or "")
     except ValueError as exc:
         raise fail(str(exc) if "ISO" in str(exc) else "level must be 1, 2 or 3") from None
-    problem = validate_shift(member.user_id, level, start, end)
+    problem = _not_on_roster(member) or validate_shift(member.user_id, level, start, end)
     if problem:
         raise fail(problem)
     return Shift(user_id=member.user_id, level=level, start=start, end=end)
+
+
+_COLUMNS = frozenset({"user", "level", "from", "to"})
+
+
+def _not_on_roster(member: Member) -> str | None:
+    """Only duty officers and administrators may be paged and acknowledge."""
+    if member.role in OFFICER_ROLES:
+        return None
+    return (
+        f"{member.label} is {member.role.value}: only a duty_officer or admin can be on the"
+        f" roster (python -m bot users set-role {member.user_id} duty_officer)"
+    )
 
 
 def _shift_line(shift: Shift, names: dict[int, str]) -> str:

@@ -261,6 +261,14 @@ def _helpdesk(reader: _Reader, table: Mapping[str, Any]) -> HelpdeskSettings:
 
 def _telegram(reader: _Reader, table: Mapping[str, Any]) -> TelegramSettings:
     base = TelegramSettings()
+    if reader.text(table, "telegram", "webhook_url", "") and not reader.text(
+        table, "telegram", "webhook_secret", ""
+    ):
+        # Without the secret anyone who finds the URL can post forged updates to the bot.
+        raise ConfigError(
+            f"{reader.file}: [telegram] webhook_secret: required when webhook_url is set"
+            " (Telegram sends it with every update, so forged ones are refused)"
+        )
     return TelegramSettings(
         token=reader.text(table, "telegram", "token", ""),
         base_url=reader.text(table, "telegram", "base_url", base.base_url),

@@ -42,6 +42,7 @@ def test_the_token_may_come_from_the_environment() -> None:
         ("[matching]\nanswer_threshold = 40\nclarify_threshold = 50", "clarify_threshold"),
         ("[paging\nack_timeout = 1", "invalid TOML"),
         ('[pagin]\nack_timeout = "1m"', "unknown section [pagin]"),
+        ('[telegram]\nwebhook_url = "https://x.example/telegram"', "[telegram] webhook_secret"),
         ('[paging]\nack_timeuot = "1m"', "[paging] unknown key 'ack_timeuot'"),
     ],
 )

@@ -173,6 +173,8 @@ def timeout(esc: Escalation, now: datetime, policy: Policy | None = None) -> Tra
         return Refusal("nothing_due")
     rules = policy or Policy()
     late = f"late {(now - esc.deadline).total_seconds():.1f}s"
+    if esc.test:
+        return _end_test(esc, now, late)
     if esc.state is State.ACKNOWLEDGED:
         reminded = replace(esc, deadline=later(now, rules.resolve_reminder))
         holder = esc.plan.find(esc.holder or 0)
@@ -270,6 +272,21 @@ def _escalate(
         ]
     notices.append(_to_mayor(moved, "mayor_next_level", names=_names(esc.plan, following)))
     return Transition(moved, tuple(notices), event, actor, detail)
+
+
+def _end_test(esc: Escalation, now: datetime, late: str) -> Transition:
+    """A test page ends at its first deadline: it has shown what it can, and must never
+    escalate to others or alert administrators."""
+    taken = esc.state is State.ACKNOWLEDGED
+    done = replace(
+        esc,
+        state=State.RESOLVED if taken else State.CANCELLED,
+        closed_at=now,
+        deadline=None,
+    )
+    key = "test_done" if taken else "test_expired"
+    notices = tuple(_notice(done, r, key) for r in esc.plan.paged_up_to(esc.level))
+    return Transition(done, notices, "timeout", None, late)
 
 
 def _exhaust(

@@ -99,6 +99,9 @@ class Pager:
             return Reply(self.texts.get("not_officer", officer.language))
         me = Responder(user_id=officer.user_id, chat_id=officer.chat_id, name=officer.label)
         async with self._lock:
+            open_test = await self.store.open_for_mayor(officer.user_id)
+            if open_test is not None:
+                return Reply(self.texts.get("test_open_already", officer.language, id=open_test.id))
             await self._begin(officer, "TEST", None, Plan(levels=((me,),)), test=True)
         return None
 
@@ -268,7 +271,12 @@ class Pager:
         self, mayor: Member, message: str, phone: str | None, plan: Plan, *, test: bool
     ) -> None:
         now = self.clock.now()
-        name = mayor.name or self._role_name(mayor)
+        # The officer must see at once whether the mayor or a deputy is asking.
+        name = (
+            f"{mayor.name}, {self._role_word(mayor)}"
+            if mayor.name and not test
+            else mayor.name or self._role_name(mayor)
+        )
         transition = start(
             id=await self.store.next_escalation_id(),
             mayor_id=mayor.user_id,
@@ -397,8 +405,11 @@ class Pager:
     async def _admins(self) -> list[Member]:
         return [m for m in await self.store.members() if m.role is Role.ADMIN]
 
+    def _role_word(self, member: Member) -> str:
+        return "loco-burgemeester" if member.role is Role.DEPUTY_MAYOR else "burgemeester"
+
     def _role_name(self, member: Member) -> str:
-        role = "loco-burgemeester" if member.role is Role.DEPUTY_MAYOR else "burgemeester"
+        role = self._role_word(member)
         return f"{role} van {member.municipality}" if member.municipality else role
 
     def _line(self, shift: Shift, names: Mapping[int, str]) -> str:

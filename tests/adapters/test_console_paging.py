@@ -59,7 +59,7 @@ def test_mayor_after_hours_gets_112_then_the_helpline_then_pages_the_duty_office
     paged = out.shown(4)
     assert paged.startswith(PAGE_TO_OFFICER)
     assert f"“{CRISIS}”" in paged
-    assert "jij (Brummen) vraagt de vliegende brigade." in paged
+    assert "jij, burgemeester (Brummen) vraagt de vliegende brigade." in paged
     assert "Niveau 1." in paged
     assert "  [1] ✅ Aannemen\n  [2] ↪️ Doorzetten\n  [3] 🏁 Afgehandeld" in paged
     assert "→ aan jou: Ik heb de piketfunctionaris van de vliegende brigade opgeroepen (#1)." in (
@@ -103,8 +103,10 @@ def test_officer_acknowledges_talks_with_the_mayor_and_resolves(tmp_path: Path) 
     assert out.shown(7) == (
         "→ aan jou: 💬 jij, vliegende brigade (#1): Ik bel u over twee minuten terug\n"
     )
-    assert out.shown(9) == "→ aan jou: 💬 jij (#1): Ik ben bereikbaar op 06-12345678\n"
-    assert out.shown(10) == "→ aan jou: 💬 jij (#1): En de politie is er ook\n"
+    assert (
+        out.shown(9) == "→ aan jou: 💬 jij, burgemeester (#1): Ik ben bereikbaar op 06-12345678\n"
+    )
+    assert out.shown(10) == "→ aan jou: 💬 jij, burgemeester (#1): En de politie is er ook\n"
     assert out.shown(11) == "Tijd: 2026-11-21T02:16+01:00.\n"
 
     resolved = out.shown(13)
@@ -125,7 +127,7 @@ def test_mayor_messages_before_anyone_acknowledges_reach_the_paged_officer(
         shown = out.shown(step)
         assert shown.startswith("bot> Uw bericht is bij oproep #1 gevoegd.")
         assert "070-373 8080" in shown
-        assert f"→ aan jou: 💬 jij (#1): {text}" in shown
+        assert f"→ aan jou: 💬 jij, burgemeester (#1): {text}" in shown
 
 
 def test_unacknowledged_page_times_out_level_by_level_then_sends_the_mayor_to_the_helpline(

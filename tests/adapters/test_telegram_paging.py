@@ -378,3 +378,19 @@ async def test_a_mayors_phone_goes_with_one_page_and_forget_erases_the_page_text
             assert row is not None and row[0] == 0
     finally:
         await store.close()
+
+
+async def test_one_test_page_at_a_time_and_it_closes_by_itself(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await bot.register(OFFICER, Role.DUTY_OFFICER, name="Piket O")
+    mark = len(bot.api.sent)
+    bot.api.say(OFFICER, "/testpiket")
+    await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+    again = await bot.ask(OFFICER, "/testpiket", match=lambda s: "loopt nog" in s.text)
+    assert "#1" in again.text
+    mark = len(bot.api.sent)
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    closed = await bot.api.wait_for(OFFICER.id, lambda s: "Testoproep #1" in s.text, after=mark)
+    assert "niet aangenomen" in closed.text
+    await bot.advance(timedelta(minutes=5, seconds=1))
+    assert len([s for s in bot.api.to(OFFICER.id) if is_page(s)]) == 1

@@ -470,3 +470,26 @@ def test_deadline_is_ack_timeout_in_real_time_across_the_autumn_clock_change() -
     now = datetime(2026, 10, 25, 2, 58, tzinfo=AMSTERDAM)  # CEST, 00:58 UTC
     esc = begin(now=now).escalation
     assert due(esc).astimezone(UTC) - now.astimezone(UTC) == POLICY.ack_timeout
+
+
+def test_a_test_page_ends_at_its_first_deadline_and_never_escalates() -> None:
+    test = start(
+        id=8,
+        mayor_id=ANNA.user_id,
+        mayor_chat=ANNA.chat_id,
+        mayor_name="Anna",
+        municipality="-",
+        message="TEST",
+        phone=None,
+        plan=Plan(levels=((ANNA,),)),
+        now=T0,
+        policy=POLICY,
+        test=True,
+    ).escalation
+    expired = ok(timeout(test, T0 + 5 * MINUTE, POLICY))
+    assert expired.escalation.state is State.CANCELLED
+    assert sent(expired) == [(ANNA.chat_id, "test_expired")]
+    taken = ok(acknowledge(test, ANNA.user_id, T0 + MINUTE, POLICY)).escalation
+    done = ok(timeout(taken, T0 + 31 * MINUTE, POLICY))
+    assert done.escalation.state is State.RESOLVED
+    assert sent(done) == [(ANNA.chat_id, "test_done")]
