@@ -50,7 +50,9 @@ class Harness:
         code = await self.invite(role, municipality, name)
         mark = len(self.api.sent)
         self.api.say(person, f"/start {code}")
-        await self.api.wait_for(person.id, lambda s: "Welkom" in s.text, after=mark)
+        await self.api.wait_for(
+            person.id, lambda s: s.text.startswith(("Welkom", "Welcome")), after=mark
+        )
 
     async def shift(self, person: Person, level: int, hours: float = 12) -> None:
         """Put a registered person on the roster from an hour ago for some hours."""

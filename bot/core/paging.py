@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.config import Contacts
+from bot.core.clock import AMSTERDAM
 from bot.core.escalation import (
     Escalation,
     Notice,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 OFFICER_ROLES = frozenset({Role.DUTY_OFFICER, Role.ADMIN})
 ROSTER_VIEWERS = frozenset({Role.DUTY_OFFICER, Role.AGENT, Role.ADMIN})
 _DAY = timedelta(hours=24)
+_OFFER_MINUTES = 60
 
 
 class PagingStore(Protocol):
@@ -228,8 +230,8 @@ class Pager:
         shifts = await self.store.shifts(now, now + _DAY)
         names = {m.user_id: m.label for m in await self.store.members()}
         nobody = self.texts.get("on_duty_nobody", language)
-        current = [self._line(s, names) for s in on_duty(shifts, now)] or [nobody]
-        upcoming = [self._line(s, names) for s in shifts if s.start > now] or [nobody]
+        current = [self._line(s, names, language) for s in on_duty(shifts, now)] or [nobody]
+        upcoming = [self._line(s, names, language) for s in shifts if s.start > now] or [nobody]
         text = self.texts.get("on_duty", language, now="\n".join(current), next="\n".join(upcoming))
         return Reply(text)
 
@@ -252,7 +254,7 @@ class Pager:
         )
         button = Button(
             self.texts.get("button_accept", target.language),
-            f"ho:{member.user_id}:{target.user_id}",
+            f"ho:{member.user_id}:{target.user_id}:{int(now.timestamp()) // 60}",
         )
         await self.store.send(
             Outgoing(
@@ -316,8 +318,11 @@ class Pager:
                 self._outgoing(notice, esc, admin.chat_id, admin.language, f":{admin.user_id}")
                 for admin in await self._admins()
             ]
-        to_mayor = notice.chat_id == esc.mayor_chat and mayor is not None
-        lang = mayor.language if to_mayor and mayor else "nl"
+        if notice.chat_id == esc.mayor_chat and mayor is not None:
+            lang = mayor.language
+        else:  # an officer: in a private chat, the chat id is the user id
+            officer = await self.store.member(notice.chat_id)
+            lang = officer.language if officer else "nl"
         return [self._outgoing(notice, esc, notice.chat_id, lang, "")]
 
     def _outgoing(
@@ -360,8 +365,14 @@ class Pager:
         self, esc: Escalation, chat_id: int, key: str, text: str, sender: Member
     ) -> None:
         now = self.clock.now()
+        to = await self.store.member(chat_id)  # a private chat's id is its user's id
         body = self.texts.get(
-            key, "nl", id=esc.id, text=text, name=sender.label, mayor_name=esc.mayor_name
+            key,
+            to.language if to else "nl",
+            id=esc.id,
+            text=text,
+            name=sender.label,
+            mayor_name=esc.mayor_name,
         )
         stamp = f"{now.timestamp():.6f}"
         await self.store.send(
@@ -374,17 +385,25 @@ class Pager:
     async def _accept_handover(
         self, member: Member | None, user_id: int, from_user: int, to: str
     ) -> str | None:
-        if member is None or str(user_id) != to:
-            return self.texts.get("button_expired", "nl")
+        lang = member.language if member else "nl"
+        target, _, minute = to.partition(":")
         now = self.clock.now()
+        offered = small_id(minute)
+        # An offer holds for an hour: later, the giver's shift may no longer be what they
+        # offered, and they have not agreed to hand over whatever it is now.
+        fresh = offered is not None and 0 <= now.timestamp() // 60 - offered <= _OFFER_MINUTES
+        if member is None or target != str(user_id) or not fresh:
+            return self.texts.get("button_expired", lang)
         shifts = await self.store.shifts(now, now + timedelta(days=400))
         shortened, added = handover(shifts, from_user, user_id, now)
         if not added:
             return self.texts.get("button_expired", member.language)
         await self.store.replace_shifts(shortened, added)
         end = self._when(max(s.end for s in added))
-        done = self.texts.get("handover_done", "nl", name=member.label, end=end)
         giver = await self.store.member(from_user)
+        done = self.texts.get(
+            "handover_done", giver.language if giver else lang, name=member.label, end=end
+        )
         if giver is not None:
             await self.store.send(
                 Outgoing(
@@ -392,7 +411,7 @@ class Pager:
                 ),
                 now,
             )
-        return done
+        return self.texts.get("handover_done", lang, name=member.label, end=end)
 
     async def _plan(self, now: datetime) -> Plan:
         shifts = await self.store.shifts(now, now + timedelta(seconds=1))
@@ -412,13 +431,13 @@ class Pager:
         role = self._role_word(member)
         return f"{role} van {member.municipality}" if member.municipality else role
 
-    def _line(self, shift: Shift, names: Mapping[int, str]) -> str:
+    def _line(self, shift: Shift, names: Mapping[int, str], language: str) -> str:
         who = names.get(shift.user_id, str(shift.user_id))
-        return (
-            f"• niveau {shift.level}: {who} ({self._when(shift.start)} – {self._when(shift.end)})"
+        start, end = self._when(shift.start), self._when(shift.end)
+        return self.texts.get(
+            "roster_line", language, level=shift.level, who=who, start=start, end=end
         )
 
     def _when(self, moment: datetime) -> str:
-        from bot.core.clock import AMSTERDAM
-
-        return f"{moment.astimezone(AMSTERDAM):%a %d-%m %H:%M}"
+        # Day and month in figures: the same in Dutch and English.
+        return f"{moment.astimezone(AMSTERDAM):%d-%m %H:%M}"

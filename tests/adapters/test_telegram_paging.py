@@ -23,7 +23,7 @@ CRISIS = "Er staan nu 200 boze mensen bij de opvang en het loopt uit de hand"
 
 
 def is_page(sent: Sent) -> bool:
-    return sent.text.startswith("🚨 PIKETOPROEP")
+    return sent.text.startswith(("🚨 PIKETOPROEP", "🚨 PAGE"))
 
 
 async def staffed(bot: Harness) -> None:
@@ -394,3 +394,32 @@ async def test_one_test_page_at_a_time_and_it_closes_by_itself(after_hours_bot: 
     assert "niet aangenomen" in closed.text
     await bot.advance(timedelta(minutes=5, seconds=1))
     assert len([s for s in bot.api.to(OFFICER.id) if is_page(s)]) == 1
+
+
+async def test_a_handover_offer_expires_after_an_hour(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await bot.register(OFF_SHIFT, Role.DUTY_OFFICER, name="Piket R")
+    await bot.ask(OFFICER, "/overdracht @piket_r")
+    offer = await bot.api.wait_for(OFF_SHIFT.id, lambda s: "overneemt" in s.text)
+    await bot.advance(timedelta(minutes=61))
+    bot.api.press(OFF_SHIFT, offer, offer.data("Overnemen"))
+    await bot.api.until(lambda: bot.api.answered("Deze knop is verlopen"))
+    shown = await bot.ask(OFFICER, "/piket")
+    assert "niveau 1: Piket O" in shown.text.split("Volgende")[0]
+
+
+async def test_an_english_officer_gets_pages_in_english(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    officer = Person(id=931, first_name="E", language_code="en")
+    await bot.register(MAYOR, Role.MAYOR, "Brummen", name="Burgemeester van Brummen")
+    await bot.register(officer, Role.DUTY_OFFICER, name="Piket E")
+    await bot.shift(officer, 1)
+    reply = await bot.ask(MAYOR, CRISIS)
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    paged = await bot.api.wait_for(officer.id, is_page, after=mark)
+    assert paged.text.startswith("🚨 PAGE #1") and "asks for the flying brigade" in paged.text
+    assert paged.buttons[0][0] == "✅ Acknowledge"
