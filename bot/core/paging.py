@@ -179,6 +179,22 @@ class Pager:
             refused = await self._settle(outcome, lang)
         return Reply(refused or self.texts.get("cancel_done", lang, id=esc.id))
 
+    async def pass_command(self, member: Member | None, args: str, language: str) -> Reply:
+        """/doorzetten N reden: pass a page to the next level, saying why."""
+        lang = member.language if member else language
+        if member is None or member.role not in OFFICER_ROLES:
+            return Reply(self.texts.get("not_officer", lang))
+        ref, _, reason = args.strip().partition(" ")
+        number = small_id(ref)
+        async with self._lock:
+            esc = await self.store.escalation(number) if number is not None else None
+            if esc is None or not reason.strip():
+                return Reply(self.texts.get("pass_usage", lang))
+            why = f"{reason.strip()} ({member.label})"
+            outcome = pass_on(esc, member.user_id, why, self.clock.now(), self.policy)
+            refused = await self._settle(outcome, lang)
+        return Reply(refused or self.texts.get("pass_done", lang, id=esc.id))
+
     async def sweep(self) -> int:
         """Advance every open escalation whose deadline passed; return how many."""
         advanced = 0

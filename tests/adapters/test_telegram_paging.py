@@ -423,3 +423,19 @@ async def test_an_english_officer_gets_pages_in_english(
     paged = await bot.api.wait_for(officer.id, is_page, after=mark)
     assert paged.text.startswith("🚨 PAGE #1") and "asks for the flying brigade" in paged.text
     assert paged.buttons[0][0] == "✅ Acknowledge"
+
+
+async def test_an_officer_passes_a_page_on_with_a_reason(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await page(bot)
+    usage = await bot.ask(OFFICER, "/doorzetten 1")
+    assert "/doorzetten 3" in usage.text
+    mark = len(bot.api.sent)
+    done = await bot.ask(
+        OFFICER, "/doorzetten 1 zit in een ander incident", match=lambda s: "#1" in s.text
+    )
+    assert "doorgezet" in done.text
+    passed = await bot.api.wait_for(BACKUP.id, lambda s: "doorgezet" in s.text, after=mark)
+    assert "zit in een ander incident (Piket O)" in passed.text
+    await bot.api.wait_for(BACKUP.id, is_page, after=mark)

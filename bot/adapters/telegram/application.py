@@ -43,6 +43,7 @@ COMMANDS = [
     BotCommand("piket", "Wie heeft piket (piket, helpdesk, beheer)"),
     BotCommand("testpiket", "Test of oproepen je bereiken (piket)"),
     BotCommand("afgehandeld", "Sluit je oproep af (piket)"),
+    BotCommand("doorzetten", "Zet een oproep door met reden (piket)"),
     BotCommand("annuleer", "Trek een oproep in (piket, beheer)"),
     BotCommand("overdracht", "Draag je piketdienst over (piket)"),
 ]
@@ -120,6 +121,7 @@ def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> N
     app.add_handler(CommandHandler("testpiket", frontend.test_page, filters=private))
     app.add_handler(CommandHandler("afgehandeld", frontend.resolve, filters=private))
     app.add_handler(CommandHandler("annuleer", frontend.cancel, filters=private))
+    app.add_handler(CommandHandler("doorzetten", frontend.pass_on, filters=private))
     app.add_handler(MessageHandler(private & filters.CONTACT, frontend.contact))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, frontend.text))
     app.add_handler(MessageHandler(private & filters.COMMAND, frontend.help))

@@ -139,6 +139,15 @@ class Frontend:
         await self._send(update, [reply] if reply else [])
         self._kick(context)
 
+    async def pass_on(self, update: Update, context: Context) -> None:
+        """/doorzetten N reden: pass a page on with a reason."""
+        member, user = await self.desk.identify(_sender(update))
+        reply = await self.desk.pager.pass_command(
+            member, " ".join(context.args or []), user.language
+        )
+        await self._send(update, [reply])
+        self._kick(context)
+
     async def cancel(self, update: Update, context: Context) -> None:
         """/annuleer N: withdraw a page."""
         member, user = await self.desk.identify(_sender(update))
