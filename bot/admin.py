@@ -183,6 +183,8 @@ def _span(start: datetime, end: datetime) -> str:
 async def escalation_report(store: Store, since: datetime, as_csv: bool) -> list[str]:
     """Each escalation with time to acknowledge and resolve; then median and 90th percentile."""
     rows = await store.escalations.since(since)
+    # Only a resolved escalation has a time to resolve; a cancelled one just ended.
+    resolved = {e.id: e.closed_at for e in rows if e.state.value == "resolved"}
     acks = [(e.acked_at - e.created_at).total_seconds() for e in rows if e.acked_at]
     closes = [
         (e.closed_at - e.created_at).total_seconds()
@@ -199,18 +201,18 @@ async def escalation_report(store: Store, since: datetime, as_csv: bool) -> list
             writer.writerow(
                 [
                     e.id,
-                    e.created_at.isoformat(),
+                    e.created_at.astimezone(AMSTERDAM).isoformat(),
                     e.municipality,
                     e.state.value,
                     _seconds(e.created_at, e.acked_at),
-                    _seconds(e.created_at, e.closed_at),
+                    _seconds(e.created_at, resolved.get(e.id)),
                 ]
             )
         return out.getvalue().splitlines()
     lines = [
         f"#{e.id} {e.created_at.astimezone(AMSTERDAM):%Y-%m-%d %H:%M} {e.municipality} "
         f"{e.state.value}: ack {_minutes(e.created_at, e.acked_at)}, "
-        f"resolved {_minutes(e.created_at, e.closed_at)}"
+        f"resolved {_minutes(e.created_at, resolved.get(e.id))}"
         for e in rows
     ] or ["(no escalations)"]
     lines.append(f"time to acknowledge: {_summary(acks)}")

@@ -42,6 +42,8 @@ from bot.store.sqlite import Store
 from bot.wiring import build_matcher, build_triage
 
 ROLES = [r.value for r in Role]
+# Their routes and replies depend on where they work.
+_NEEDS_MUNICIPALITY = frozenset({Role.MAYOR, Role.DEPUTY_MAYOR, Role.STAFF})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -310,6 +312,10 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> 
 
 
 def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    if args.expires <= timedelta(0):
+        raise UsageError("--expires must be longer than nothing, e.g. 7d")
+    if Role(args.role) in _NEEDS_MUNICIPALITY and not args.municipality:
+        raise UsageError(f"a {args.role} invite needs --municipality (e.g. --municipality Brummen)")
     municipality = resolve_municipality(Directory.bundled(), args.municipality)
     grant = Grant(role=Role(args.role), municipality=municipality, name=args.name)
     username = settings.telegram.username or _bot_username(settings)

@@ -301,7 +301,7 @@ def parse_duration(value: str) -> timedelta:
     """Parse a duration such as "30s", "5m", "2h" or "7d"; raise ValueError otherwise."""
     match = _DURATION.match(value)
     if not match:
-        raise ValueError(f"expected a duration such as '30s', '5m' or '2h', got {value!r}")
+        raise ValueError(f"expected a duration such as '30s', '5m', '2h' or '7d', got {value!r}")
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
@@ -377,7 +377,9 @@ class _Reader:
         try:
             return parse_duration(str(value)) if isinstance(value, str) else _no_duration()
         except ValueError:
-            raise self.fail(section, key, "a duration such as '30s', '5m' or '2h'", value) from None
+            raise self.fail(
+                section, key, "a duration such as '30s', '5m', '2h' or '7d'", value
+            ) from None
 
 
 def _no_duration() -> timedelta:

@@ -104,8 +104,23 @@ def test_invite_create_rejects_a_bad_expiry_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert last_line(result) == (
         "python -m bot invite create: error: argument --expires: "
-        "expected a duration such as '30s', '5m' or '2h', got 'soon'"
+        "expected a duration such as '30s', '5m', '2h' or '7d', got 'soon'"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--role", "agent", "--expires", "0d"), "--expires must be longer than nothing"),
+        (("--role", "mayor"), "a mayor invite needs --municipality"),
+    ],
+)
+def test_invite_create_refuses_a_dead_code_or_a_mayor_without_a_town(
+    tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    result = Admin(tmp_path).run("invite", "create", *args)
+    assert result.returncode == 2
+    assert says in last_line(result)
 
 
 def test_invite_create_rejects_an_unknown_role_naming_the_allowed_ones(tmp_path: Path) -> None:
@@ -185,7 +200,7 @@ def test_roster_add_refuses_a_bad_shift(admin: Admin, args: list[str], problem: 
 
 @pytest.mark.parametrize("role", ["mayor", "agent", "staff"])
 def test_roster_add_refuses_who_is_not_a_duty_officer_or_admin(admin: Admin, role: str) -> None:
-    admin.enrol(303, "someone", role, "Iemand")
+    admin.enrol(303, "someone", role, "Iemand", "Brummen" if role != "agent" else "")
     result = admin.run("roster", "add", "--user", "303", "--level", "1", *NIGHT)
     assert result.returncode != 0
     assert result.stdout == ""

@@ -136,9 +136,7 @@ class ConsoleChat:
     async def _resolve(self, sender: Sender, note: str) -> list[Reply]:
         """/afgehandeld [note]: the duty officer closes the page they hold."""
         member, user = await self.desk.identify(sender)
-        if member is None:
-            return [Reply(self.desk.texts.get("not_officer", user.language))]
-        reply = await self.desk.pager.resolve_command(member, note)
+        reply = await self.desk.pager.resolve_command(member, note, user.language)
         return [reply] if reply else []
 
     def _show(self, reply: Reply) -> str:

@@ -95,10 +95,10 @@ class Pager:
             await self._begin(mayor, message, phone, plan, test=False)
         return None
 
-    async def test_page(self, officer: Member) -> Reply | None:
+    async def test_page(self, officer: Member | None, language: str) -> Reply | None:
         """Page yourself through the whole path, marked as a test everywhere."""
-        if officer.role not in OFFICER_ROLES:
-            return Reply(self.texts.get("not_officer", officer.language))
+        if officer is None or officer.role not in OFFICER_ROLES:
+            return Reply(self.texts.get("not_duty_officer", language))
         me = Responder(user_id=officer.user_id, chat_id=officer.chat_id, name=officer.label)
         async with self._lock:
             open_test = await self.store.open_for_mayor(officer.user_id)
@@ -155,8 +155,12 @@ class Pager:
         await self._send_relay(held[0], held[0].mayor_chat, "relay_to_mayor", text, member)
         return []
 
-    async def resolve_command(self, member: Member, note: str) -> Reply | None:
+    async def resolve_command(
+        self, member: Member | None, note: str, language: str
+    ) -> Reply | None:
         """/afgehandeld [note]: resolve the one escalation the officer holds."""
+        if member is None or member.role not in OFFICER_ROLES:
+            return Reply(self.texts.get("not_duty_officer", language))
         async with self._lock:
             held = await self.store.held_by(member.user_id)
             if len(held) != 1:
@@ -169,7 +173,7 @@ class Pager:
         """/annuleer N: withdraw a page (an administrator, or an officer it was paged to)."""
         lang = member.language if member else language
         if member is None or member.role not in OFFICER_ROLES:
-            return Reply(self.texts.get("not_officer", lang))
+            return Reply(self.texts.get("not_duty_officer", lang))
         number = small_id(ref)
         async with self._lock:
             esc = await self.store.escalation(number) if number is not None else None
@@ -183,7 +187,7 @@ class Pager:
         """/doorzetten N reden: pass a page to the next level, saying why."""
         lang = member.language if member else language
         if member is None or member.role not in OFFICER_ROLES:
-            return Reply(self.texts.get("not_officer", lang))
+            return Reply(self.texts.get("not_duty_officer", lang))
         ref, _, reason = args.strip().partition(" ")
         number = small_id(ref)
         async with self._lock:
@@ -225,10 +229,15 @@ class Pager:
         gap = uncovered(await self.store.shifts(now, now + _DAY), now, _DAY)
         if gap is None:
             return False
+        start_at, end_at = (self._when(t) for t in gap)
+        admins = await self._admins()
+        if not admins:
+            # Not marked as told: the first administrator to register hears of it.
+            log.warning("nobody on duty %s – %s, and no administrator to tell", start_at, end_at)
+            return True
         if not await self.store.once(f"roster-gap:{now.date().isoformat()}", now):
             return True
-        start_at, end_at = (self._when(t) for t in gap)
-        for admin in await self._admins():
+        for admin in admins:
             text = self.texts.get("roster_gap", admin.language, start=start_at, end=end_at)
             await self.store.send(
                 Outgoing(

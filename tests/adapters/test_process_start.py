@@ -55,7 +55,8 @@ async def test_an_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
 async def test_sigterm_stops_the_bot_cleanly(api: BotApiServer, tmp_path: Path) -> None:
     bot = BotProcess(write_config(tmp_path, api, ack_timeout="5m", sweep="2s"), api)
     await bot.start()
-    assert any(method == "setMyCommands" for method, _ in api.calls)
+    languages = [p.get("language_code") for m, p in api.calls if m == "setMyCommands"]
+    assert sorted(languages, key=str) == [None, "en"]
     await bot.stop()
     assert bot.process is not None and bot.process.returncode == 0
     assert "Traceback" not in bot.log.read_text()

@@ -47,6 +47,21 @@ COMMANDS = [
     BotCommand("annuleer", "Trek een oproep in (piket, beheer)"),
     BotCommand("overdracht", "Draag je piketdienst over (piket)"),
 ]
+# The same commands described for users whose Telegram is in English.
+COMMANDS_EN = [
+    BotCommand("start", "Start / start again"),
+    BotCommand("themas", "Browse the topics"),
+    BotCommand("help", "What can this bot do?"),
+    BotCommand("crisis", "Report an acute crisis"),
+    BotCommand("mijngegevens", "What does the bot keep about me?"),
+    BotCommand("verwijderen", "Erase my data"),
+    BotCommand("piket", "Who is on duty (duty officers, agents, admins)"),
+    BotCommand("testpiket", "Check that pages reach you (duty officers)"),
+    BotCommand("afgehandeld", "Close your page (duty officers)"),
+    BotCommand("doorzetten", "Pass a page on with a reason (duty officers)"),
+    BotCommand("annuleer", "Cancel a page (duty officers, admins)"),
+    BotCommand("overdracht", "Hand over your shift (duty officers)"),
+]
 
 
 def check_token(token: str) -> str:
@@ -81,6 +96,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         courier = Courier(bot=app.bot, desk=desk, outbox=store.outbox, clock=clock)
         frontend.attach(desk, courier, store.updates)
         await app.bot.set_my_commands(COMMANDS)
+        await app.bot.set_my_commands(COMMANDS_EN, language_code="en")
         assert app.job_queue is not None
         app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval, first=0)
         app.job_queue.run_repeating(frontend.flush, interval=SWEEP_INTERVAL, first=0)

@@ -122,20 +122,15 @@ class Frontend:
     async def test_page(self, update: Update, context: Context) -> None:
         """/testpiket: page yourself through the whole path."""
         member, user = await self.desk.identify(_sender(update))
-        if member is None:
-            await self._send(update, [Reply(self.desk.texts.get("not_officer", user.language))])
-            return
-        refusal = await self.desk.pager.test_page(member)
+        refusal = await self.desk.pager.test_page(member, user.language)
         await self._send(update, [refusal] if refusal else [])
         self._kick(context)
 
     async def resolve(self, update: Update, context: Context) -> None:
         """/afgehandeld [note]: close the page you hold."""
         member, user = await self.desk.identify(_sender(update))
-        if member is None:
-            await self._send(update, [Reply(self.desk.texts.get("not_officer", user.language))])
-            return
-        reply = await self.desk.pager.resolve_command(member, " ".join(context.args or []))
+        note = " ".join(context.args or [])
+        reply = await self.desk.pager.resolve_command(member, note, user.language)
         await self._send(update, [reply] if reply else [])
         self._kick(context)
 
