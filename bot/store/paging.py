@@ -79,10 +79,7 @@ class PagingRecords:
         return await self.shift_table.between(start, end)
 
     async def replace_shifts(self, shortened: Sequence[Shift], added: Sequence[Shift]) -> None:
-        for shift in shortened:
-            if shift.id is not None:
-                await self.shift_table.shorten(shift.id, shift.end)
-        await self.shift_table.add_all(added)
+        await self.shift_table.add_all(added, shortened)  # one transaction: a hand-over
 
     async def members(self) -> list[Member]:
         return await self.users.list()

@@ -27,12 +27,15 @@ class Shifts:
         )
         return int(cursor.lastrowid or 0)
 
-    async def add_all(self, shifts: Iterable[Shift]) -> int:
-        """Add shifts all together or not at all; return how many."""
+    async def add_all(self, shifts: Iterable[Shift], shortened: Iterable[Shift] = ()) -> int:
+        """Add shifts (and end others earlier, for a hand-over) all together or not at all;
+        return how many were added."""
         rows = [(s.user_id, s.level, stamp(s.start), stamp(s.end)) for s in shifts]
+        ends = [(stamp(s.end), s.id) for s in shortened if s.id is not None]
         async with self.lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
+                await self.db.executemany("UPDATE shifts SET ends_at = ? WHERE id = ?", ends)
                 await self.db.executemany(
                     "INSERT INTO shifts (user_id, level, starts_at, ends_at) VALUES (?, ?, ?, ?)",
                     rows,
@@ -47,10 +50,6 @@ class Shifts:
         """Remove a shift; False if there was none with that id."""
         cursor = await self.db.execute("DELETE FROM shifts WHERE id = ?", (shift_id,))
         return cursor.rowcount > 0
-
-    async def shorten(self, shift_id: int, end: datetime) -> None:
-        """End a shift earlier (a hand-over)."""
-        await self.db.execute("UPDATE shifts SET ends_at = ? WHERE id = ?", (stamp(end), shift_id))
 
     async def between(self, start: datetime, end: datetime) -> list[Shift]:
         """Return the shifts that overlap [start, end), by start time."""

@@ -171,12 +171,12 @@ async def test_mayor_after_hours_gets_ngb_and_the_paging_button(
         await bot.register(mayor, Role.MAYOR, "Brummen")
         reply = await bot.ask(mayor, "🚨 Crisis")
         assert reply.text.startswith("Direct gevaar? Bel 112.")
-        assert "070-373 8080" in reply.text
+        assert "+31 70 373 8080" in reply.text
         mark = len(bot.api.sent)
         bot.api.press(mayor, reply, reply.data("Piket"))
         nobody = await bot.api.wait_for(mayor.id, after=mark)  # the roster is empty
         assert "niemand van de vliegende brigade piket" in nobody.text
-        assert "070-373 8080" in nobody.text
+        assert "+31 70 373 8080" in nobody.text
         guest = Person(id=802, first_name="G")
         staff_reply = await bot.ask(guest, "/crisis er is brand bij de opvang")
         assert "Licht je (loco-)burgemeester in" in staff_reply.text

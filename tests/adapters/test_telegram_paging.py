@@ -94,7 +94,7 @@ async def test_no_ack_escalates_to_exhaustion_and_a_late_ack_still_works(
     mark = len(bot.api.sent)
     await bot.advance(timedelta(minutes=5, seconds=1))
     exhausted = await bot.api.wait_for(MAYOR.id, lambda s: "⚠️" in s.text, after=mark)
-    assert "070-373 8080" in exhausted.text
+    assert "+31 70 373 8080" in exhausted.text
     await bot.api.wait_for(COORDINATOR.id, is_page, after=mark)  # re-paged
 
     mark = len(bot.api.sent)
@@ -290,7 +290,7 @@ async def test_an_administrator_cancels_a_page_and_everyone_is_told(
     done = await bot.ask(admin, "/annuleer 1")
     assert "#1 is ingetrokken" in done.text
     told = await bot.api.wait_for(MAYOR.id, lambda s: "ingetrokken" in s.text, after=mark)
-    assert "070-373 8080" in told.text
+    assert "+31 70 373 8080" in told.text
     await bot.api.wait_for(OFFICER.id, lambda s: "ingetrokken" in s.text, after=mark)
     await bot.advance(timedelta(minutes=6))
     assert not [s for s in bot.api.to(BACKUP.id) if is_page(s)]
@@ -317,7 +317,7 @@ async def test_a_page_that_found_nobody_goes_to_the_first_officer_who_comes_on_d
     mark = len(bot.api.sent)
     bot.api.press(MAYOR, reply, reply.data("Piket"))
     nobody = await bot.api.wait_for(MAYOR.id, lambda s: "niemand" in s.text, after=mark)
-    assert "070-373 8080" in nobody.text
+    assert "+31 70 373 8080" in nobody.text
     # Meanwhile the mayor's messages are not swallowed by a page nobody holds.
     answer = await bot.ask(MAYOR, "Wat is het OTAV?")
     assert "Ondersteuningsteam" in answer.text or "OndersteuningsTeam" in answer.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -23,16 +24,27 @@ _SHORT_LABEL = 16
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
+# A Dutch number as people write it: 070-373 8080, 06-12345678.
+_DUTCH_NUMBER = re.compile(r"(?<![\d+])0(\d{1,3})-(\d{3} \d{4}|\d{6,8})(?!\d)")
+
+
+def dialable(text: str) -> str:
+    """Write Dutch phone numbers internationally, so Telegram makes them tappable.
+
+    Telegram links a number only in international form (+31 70 373 8080); a mayor at 02:00
+    should be able to tap the NGB helpline, not copy it.
+    """
+    return _DUTCH_NUMBER.sub(r"+31 \1 \2", text)
+
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split text into pieces Telegram accepts, preferring paragraph and line breaks."""
-    text = text or "…"
+    text = dialable(text) or "…"
     pieces: list[str] = []
     while len(text) > limit:
-        cut = max(
-            text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit)
-        )
-        cut = cut if cut > limit // 2 else limit
+        # The last paragraph break in the second half, else the last line break, else space.
+        breaks = (text.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
+        cut = next((b for b in breaks if b > limit // 2), limit)
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     pieces.append(text)
