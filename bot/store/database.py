@@ -20,13 +20,19 @@ async def open_database(path: Path | str) -> aiosqlite.Connection:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         db = await aiosqlite.connect(str(path), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+    try:
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
         await migrate(db)
-    except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+    except BaseException as exc:
+        await db.close()  # else its worker thread outlives the caller
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+        raise
     return db
 
 
