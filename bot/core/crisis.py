@@ -13,6 +13,20 @@ from bot.core.text import fold
 
 _EXCLAIMS = re.compile(r"!{2,}")
 _RIOT_POLICE = re.compile(r"\bME\b")
+# "hulp!" or "help nu" on its own is a cry for help; in a longer message "hulp" is often
+# just a question ("hulp bij huisvesting").
+_SHORT = 3
+_CRIES = frozenset({"hulp", "help", "sos", "spoed"})
+# "Er staan mensen…", "er loopt een man…": how people report what is going on. A question
+# ("Is er een…?", "Hoe…") is not a report.
+_REPORT = re.compile(
+    r" er (?:is|zijn|wordt|worden|staat|staan|loopt|lopen|hangt|hangen|zit|zitten|komt|komen)"
+    r" "
+)
+_QUESTION = re.compile(
+    r"^ (?:hoe|wat|wie|wanneer|waar|welke|welk|waarom|is|zijn|kan|kunnen|mag|mogen|moet|"
+    r"moeten|hebben|heeft|wordt|worden|zal|zullen)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -24,17 +38,23 @@ class Verdict:
 
 
 class _Cues:
-    """A word list with exact words, prefixes (written with *) and phrases."""
+    """A word list: exact words, prefixes ("bedreig*"), parts of compounds ("*bedreig*",
+    for doodsbedreiging) and phrases."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        folded = [(w.endswith("*"), fold(w.rstrip("*"))) for w in words]
-        self.exact = frozenset(w for star, w in folded if not star and " " not in w)
-        self.prefixes = tuple(w for star, w in folded if star and " " not in w)
-        self.phrases = tuple(f" {w} " for _, w in folded if " " in w)
+        single = [w for w in words if " " not in w]
+        self.exact = frozenset(fold(w) for w in single if "*" not in w)
+        self.prefixes = tuple(fold(w[:-1]) for w in single if w.endswith("*") and w[0] != "*")
+        self.parts = tuple(fold(w.strip("*")) for w in single if w.startswith("*"))
+        self.phrases = tuple(f" {fold(w)} " for w in words if " " in w)
 
     def found(self, words: list[str], padded: str) -> list[str]:
         """Return the cues present in a folded message, in message order."""
-        hits = [w for w in words if w in self.exact or w.startswith(self.prefixes)]
+        hits = [
+            w
+            for w in words
+            if w in self.exact or w.startswith(self.prefixes) or any(p in w for p in self.parts)
+        ]
         hits += [p.strip() for p in self.phrases if p in padded]
         return list(dict.fromkeys(hits))
 
@@ -47,6 +67,7 @@ class CrisisDetector:
         self.urgent = _Cues(vocabulary["urgent"])
         self.calm = _Cues(vocabulary["calm"])
         self.alarm = _Cues(vocabulary["alarm"])
+        self.places = _Cues(vocabulary["places"])
 
     @classmethod
     def bundled(cls) -> CrisisDetector:
@@ -66,6 +87,11 @@ class CrisisDetector:
         urgent = self.urgent.found(words, padded)
         if _EXCLAIMS.search(text):
             urgent.append("!!")
+        if len(words) <= _SHORT and _CRIES & set(words):
+            alarm.append("short cry for help")
+        asks = "?" in text or _QUESTION.search(padded)
+        if _REPORT.search(padded) and not asks:
+            events += [f"report at {p}" for p in self.places.found(words, padded)]
         calm = self.calm.found(words, padded)
         reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
         reasons += [f"urgent: {w}" for w in urgent]

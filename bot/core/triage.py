@@ -52,7 +52,8 @@ class Triage:
     def decide(self, inquiry: Inquiry) -> Decision:
         """Decide where a message goes."""
         text = inquiry.text[:MAX_MATCH_CHARS]
-        verdict = _FORCED if inquiry.crisis else self.detector.assess(text)
+        # The whole message for the crisis check: the alarm may come at the end of a long one.
+        verdict = _FORCED if inquiry.crisis else self.detector.assess(inquiry.text)
         hours = self.settings.office_hours
         if verdict.crisis:
             ranking = self.matcher.rank(text, limit=3)

@@ -22,6 +22,10 @@ DETECTOR = CrisisDetector.bundled()
         "kunnen jullie iemand sturen, het loopt uit de klauw",
         "er zijn vannacht ruiten ingegooid bij de burgemeester",
         "Geachte heer, op dit moment is de situatie bij de opvanglocatie onveilig.",
+        "de wethouder krijgt doodsbedreigingen",  # part of a compound
+        "hulp",  # a short cry for help
+        "er loopt een man met een knuppel rond bij het hek",  # a report at a place
+        "Our alderman is being threatened right now",
     ],
 )
 def test_acute_reports_are_crises(text: str) -> None:
@@ -40,6 +44,9 @@ def test_acute_reports_are_crises(text: str) -> None:
         "wat is het gzza",
         "hallo",
         "",
+        "Mag de gemeente een sporthal huren van de provincie voor de opvang?",
+        "Is er een handreiking voor het omgaan met haatberichten?",  # a question, not a report
+        "hulp bij het vinden van woningen voor statushouders",  # 'hulp' in a longer question
     ],
 )
 def test_questions_about_crisis_topics_are_not(text: str) -> None:

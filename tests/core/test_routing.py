@@ -14,6 +14,7 @@ from bot.core.triage import Triage
 CRISIS = "Er staan nu 200 boze mensen voor het azc en het loopt uit de hand!"
 FAQ_QUESTION = "wat is het gzza"
 CHITCHAT = "hallo"
+CLOSE_CALL = "expert"  # three expert-pool entries fit equally well
 NO_MATCH = "hoe vraag ik een paspoort aan"
 
 MOMENTS = {
@@ -72,9 +73,21 @@ def test_non_crisis_routes_do_not_depend_on_role_or_time(
     answered = triage.decide(Inquiry(text=FAQ_QUESTION, user=who, at=when))
     assert (answered.route, answered.entry_id) == (Route.ANSWER, "gzza")
     assert triage.decide(Inquiry(text=CHITCHAT, user=who, at=when)).route is Route.SMALLTALK
+    close = triage.decide(Inquiry(text=CLOSE_CALL, user=who, at=when))
+    assert close.route is Route.CLARIFY and len(close.alternatives) == 3
     outcome = triage.answer(Inquiry(text=NO_MATCH, user=who, at=when))
     assert outcome.decision.route is Route.HANDOFF
     assert ("vandaag antwoord" in outcome.replies[0].text) is open_
+
+
+def test_an_alarm_at_the_end_of_a_long_message_is_still_a_crisis(triage: Triage) -> None:
+    preamble = "Geachte helpdesk, ik schrijf u over de gang van zaken in onze gemeente. " * 20
+    assert len(preamble) > 1000
+    text = preamble + "Op dit moment staan er 200 boze mensen voor de deur, het loopt uit de hand!"
+    decision = triage.decide(
+        Inquiry(text=text, user=user(Role.STAFF), at=MOMENTS["weekday 10:00"][0])
+    )
+    assert decision.crisis
 
 
 def test_unverified_mayor_is_treated_as_staff_after_hours(triage: Triage) -> None:
