@@ -36,6 +36,7 @@ from bot.core.faqcheck import ambiguous_phrasings
 from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
 from bot.core.paging import Pager
+from bot.core.text import clean
 from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.sqlite import Store
@@ -198,7 +199,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     user = user_for(args.role, resolve_municipality(triage.directory, args.municipality))
     at: datetime = args.at or SystemClock().now()
     questions: Iterable[str] = (
-        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+        [args.question]
+        if args.question is not None
+        else (clean(line.rstrip("\r\n")) for line in sys.stdin)
     )
     out = sys.stdout
     for question in questions:

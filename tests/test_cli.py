@@ -104,3 +104,10 @@ def test_config_with_wrong_type_names_key_and_expectation(tmp_path: Path) -> Non
     assert result.stderr.strip() == (
         "error: config.toml: [matching] margin: expected a number from 0 to 100, got 'veel'"
     )
+
+
+def test_control_characters_and_windows_line_ends_are_dropped(tmp_path: Path) -> None:
+    result = run_cli("ask", "--json", stdin="wat is het\x00gzza\r\n", cwd=tmp_path)
+    record = json.loads(result.stdout)
+    assert record["question"] == "wat is het gzza"
+    assert record["route"] == "answer" and record["faq_id"] == "gzza"

@@ -11,6 +11,7 @@ from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.desk import Desk, Sender
 from bot.core.models import Button, Member, Reply, Role
 from bot.core.roster import Shift
+from bot.core.text import clean
 from bot.store.sqlite import Store
 
 HELP = """Typ een vraag, of:
@@ -96,7 +97,8 @@ class ConsoleChat:
         """Chat until the input ends or the user types :quit."""
         await self.seed()
         out.write("OTAV-helpdesk (console). Typ :help voor hulp, :quit om te stoppen.\n")
-        for line in lines:
+        for typed in lines:
+            line = clean(typed)
             if echo:
                 out.write(f"jij> {line}\n")
             if line.strip() in (":quit", ":q", ":exit"):

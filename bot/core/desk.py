@@ -24,6 +24,7 @@ from bot.core.models import (
 )
 from bot.core.paging import OFFICER_ROLES, Pager
 from bot.core.ports import Clock, Store
+from bot.core.text import clean
 from bot.core.texts import language_of
 from bot.core.triage import Triage
 
@@ -126,6 +127,7 @@ class Desk:
         self, sender: Sender, text: str, *, crisis: bool = False, reply_to: int | None = None
     ) -> list[Reply]:
         """Handle a text from a user in their private chat."""
+        text = clean(text)
         member, user = await self.identify(sender)
         if member is not None and text.strip() and not crisis:
             relayed = await self.pager.relay(member, text, reply_to)

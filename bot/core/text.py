@@ -16,6 +16,13 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _VOWELS = frozenset("aeiouy")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+# Control characters (terminal escapes, NUL, carriage returns) but not newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Turn control characters in what a user typed into spaces, before it is shown or stored."""
+    return _CONTROL.sub(" ", text)
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,62 @@
+"""The matcher and the routing of its ranking: synonyms, typos, stopwords, close calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import MatchingSettings
+from bot.core.faq import load_faq
+from bot.core.matcher import Matcher
+from bot.core.models import Candidate, Route
+from bot.core.routing import route_question
+from bot.wiring import build_matcher
+from tests.conftest import ROOT
+
+MATCHER: Matcher = build_matcher(load_faq(ROOT / "faq"))
+SETTINGS = MatchingSettings()
+
+
+def best(text: str) -> Candidate:
+    return MATCHER.rank(text, limit=3)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("statushouders huisvesten", "huisvesting-vergunninghouders"),
+        ("vergunninghouders huisvesten", "huisvesting-vergunninghouders"),  # a synonym
+        ("bewonersavond organiseren", "inspraakavond-organiseren"),  # a synonym
+        ("wat is het gzza", "gzza"),
+        ("wat is het gzzaa", "gzza"),  # a typo
+    ],
+)
+def test_synonyms_and_typos_find_the_same_entry(text: str, entry: str) -> None:
+    assert best(text).entry_id == entry
+
+
+def test_stopwords_alone_match_nothing() -> None:
+    # WRatio gives 85+ to anything sharing "het" or "de"; the matcher must not.
+    ranking = MATCHER.rank("het de een van", limit=3)
+    assert not ranking or ranking[0].score < SETTINGS.clarify_threshold
+
+
+@pytest.mark.parametrize(
+    ("scores", "route"),
+    [
+        ((90.0, 40.0), Route.ANSWER),  # clear and far ahead
+        ((60.0, 56.0), Route.CLARIFY),  # clears the bar, but a close call
+        ((50.0, 20.0), Route.CLARIFY),  # between clarify and answer thresholds
+        ((30.0, 10.0), Route.HANDOFF),  # nothing near
+        ((), Route.HANDOFF),
+    ],
+)
+def test_thresholds_and_margin_decide_the_route(scores: tuple[float, ...], route: Route) -> None:
+    ranking = [Candidate(f"e{n}", s) for n, s in enumerate(scores)]
+    assert route_question(ranking, SETTINGS).route is route
+
+
+def test_a_close_call_offers_at_most_three_candidates() -> None:
+    ranking = [Candidate(f"e{n}", 60.0 - n) for n in range(5)]
+    decision = route_question(ranking, SETTINGS)
+    assert decision.route is Route.CLARIFY
+    assert len(decision.alternatives) <= SETTINGS.clarify_candidates == 3
