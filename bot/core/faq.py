@@ -87,6 +87,7 @@ class _Problems:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.unreadable = False
+        self.ids: set[str] = set()  # every entry id written, valid entry or not
 
     def add(self, file: str, entry: str, reason: str) -> None:
         self.lines.append(f"{file}:{entry}: {reason}")
@@ -105,7 +106,7 @@ def load_faq(directory: Path) -> Faq:
         if path.name not in _META_FILES:
             entries.extend(_load_entries(path, problems, {t.id for t in themes}, set(sources)))
     _check_unique(entries, problems)
-    present = {e.id for e in entries}
+    present = {e.id for e in entries} | problems.ids
     # A topic may sit in a file that failed to parse: saying it is missing would mislead.
     for topic in [] if problems.unreadable else required:
         if topic not in present:
@@ -183,8 +184,12 @@ def _strings(
     out: dict[str, str] = {}
     for key in keys:
         value = raw.get(key)
-        if not isinstance(value, str) or not value.strip():
-            problems.add(file, entry, f"missing or empty field '{key}' (text expected)")
+        if value is None:
+            problems.add(file, entry, f"missing field '{key}' (text expected)")
+        elif not isinstance(value, str):
+            problems.add(file, entry, f"field '{key}' must be text, got {value!r}")
+        elif not value.strip():
+            problems.add(file, entry, f"empty field '{key}'")
         else:
             out[key] = value.strip()
     return out if len(out) == len(list(keys)) else None
@@ -213,6 +218,8 @@ def _parse_entry(
     sources: set[str],
 ) -> Entry | None:
     label = raw["id"] if isinstance(raw.get("id"), str) and raw["id"] else position
+    if label != position:
+        problems.ids.add(label)
     before = len(problems.lines)
     texts = _strings(raw, ("id", "theme", "question", "answer"), file, label, problems) or {}
     if texts.get("id") and not _ID.match(texts["id"]):
@@ -233,8 +240,10 @@ def _parse_entry(
     if personal not in _PERSONAL:
         problems.add(file, label, f"field 'personal' must be one of {_PERSONAL[1:]}")
     as_of = raw.get("as_of")
-    if not isinstance(as_of, date):
+    if as_of is None:
         problems.add(file, label, "missing field 'as_of' (a date such as 2016-01-08)")
+    elif not isinstance(as_of, date):
+        problems.add(file, label, f"field 'as_of' must be a date such as 2016-01-08, got {as_of!r}")
     if len(problems.lines) > before or not isinstance(as_of, date):
         return None
     return Entry(
@@ -257,8 +266,11 @@ def _string_list(
     raw: Mapping[str, Any], key: str, file: str, entry: str, problems: _Problems, minimum: int
 ) -> list[str]:
     value = raw.get(key)
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+    if value is None:
         problems.add(file, entry, f"missing field '{key}' (a list of texts)")
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        problems.add(file, entry, f"field '{key}' must be a list of texts, got {value!r}")
         return []
     items = [x.strip() for x in value if x.strip()]
     if len(items) < len(value):

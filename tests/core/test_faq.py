@@ -51,10 +51,25 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
 def test_missing_and_empty_fields_are_named(tmp_path: Path) -> None:
     broken = GOOD_ENTRIES + '[[entry]]\nid = "leeg"\ntheme = "otav"\nquestion = " "\n'
     found = problems(write_faq(tmp_path, broken))
-    assert "otav.toml:leeg: missing or empty field 'question' (text expected)" in found
-    assert "otav.toml:leeg: missing or empty field 'answer' (text expected)" in found
+    assert "otav.toml:leeg: empty field 'question'" in found
+    assert "otav.toml:leeg: missing field 'answer' (text expected)" in found
     assert "otav.toml:leeg: missing field 'phrasings' (a list of texts)" in found
     assert "otav.toml:leeg: missing field 'as_of' (a date such as 2016-01-08)" in found
+
+
+def test_a_wrong_type_is_named_as_such_and_the_topic_is_not_called_missing(
+    tmp_path: Path,
+) -> None:
+    wrong = GOOD_ENTRIES.replace('question = "Wat is het GZZA?"', "question = 5").replace(
+        "as_of = 2016-01-08", 'as_of = "gisteren"', 1
+    )
+    found = problems(write_faq(tmp_path, wrong, required=["otav-wat", "gzza"]))
+    assert "otav.toml:gzza: field 'question' must be text, got 5" in found
+    assert (
+        "otav.toml:otav-wat: field 'as_of' must be a date such as 2016-01-08, got 'gisteren'"
+        in found
+    )
+    assert not [line for line in found if "required topic has no entry" in line]
 
 
 def test_too_few_phrasings_unknown_theme_and_source(tmp_path: Path) -> None:
