@@ -21,6 +21,8 @@ DEFAULT_CONFIG = Path("config.toml")
 TOKEN_ENV = "HELPDESK_TELEGRAM_TOKEN"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# The five OTAV regions, as in bot/data/regions.toml (a test keeps the two in step).
+OTAV_REGIONS = ("Noord", "Oost", "Midden", "West", "Zuid")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,16 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     )
 
 
+def _check_regions(reader: _Reader, table: str, values: Mapping[str, Any]) -> None:
+    """A misspelt region would leave that region's account managers silently untold."""
+    unknown = sorted(set(values) - set(OTAV_REGIONS))
+    if unknown:
+        raise ConfigError(
+            f"{reader.file}: [{table}] unknown region {unknown[0]!r};"
+            f" expected one of {', '.join(OTAV_REGIONS)}"
+        )
+
+
 def _check_known(data: Mapping[str, Any], path: Path) -> None:
     for name, table in data.items():
         if name not in _KNOWN:
@@ -208,7 +220,7 @@ def _office_hours(reader: _Reader, table: Mapping[str, Any]) -> OfficeHours:
     try:
         numbers = weekday_numbers(days)
     except ValueError as exc:
-        raise reader.fail("office_hours", "days", str(exc).split("; ")[1], days) from None
+        raise ConfigError(f"{reader.file}: [office_hours] days: {exc}") from None
     opens = reader.clock_time(table, "office_hours", "open", base.opens)
     closes = reader.clock_time(table, "office_hours", "close", base.closes)
     if closes <= opens:
@@ -253,6 +265,7 @@ def _helpdesk(reader: _Reader, table: Mapping[str, Any]) -> HelpdeskSettings:
         isinstance(v, int) and not isinstance(v, bool) for v in chats.values()
     ):
         raise reader.fail("helpdesk", "region_chats", "a table of region = chat id", chats)
+    _check_regions(reader, "helpdesk.region_chats", chats)
     retention = reader.duration(table, "helpdesk", "retention", timedelta(days=90))
     return HelpdeskSettings(
         chat_id=chat_id, mode=mode, region_chats=dict(chats), retention=retention
@@ -288,6 +301,7 @@ def _contacts(reader: _Reader, table: Mapping[str, Any]) -> Contacts:
     regions = table.get("regions", {})
     if not isinstance(regions, dict) or not all(isinstance(v, str) for v in regions.values()):
         raise reader.fail("contacts", "regions", "a table of region = 'contact text'", regions)
+    _check_regions(reader, "contacts.regions", regions)
     return Contacts(
         emergency=reader.text(table, "contacts", "emergency", base.emergency),
         otav_phone=reader.text(table, "contacts", "otav_phone", base.otav_phone),

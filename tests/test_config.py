@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import OTAV_REGIONS, load_settings
 from bot.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -42,6 +43,7 @@ def test_the_token_may_come_from_the_environment() -> None:
         ("[matching]\nanswer_threshold = 40\nclarify_threshold = 50", "clarify_threshold"),
         ("[paging\nack_timeout = 1", "invalid TOML"),
         ('[pagin]\nack_timeout = "1m"', "unknown section [pagin]"),
+        ('[contacts.regions]\nNoordoost = "x@example.org"', "unknown region 'Noordoost'"),
         ('[telegram]\nwebhook_url = "https://x.example/telegram"', "[telegram] webhook_secret"),
         ('[paging]\nack_timeuot = "1m"', "[paging] unknown key 'ack_timeuot'"),
     ],
@@ -60,3 +62,8 @@ def test_a_bad_value_names_the_file_and_what_is_expected(
 def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_the_regions_in_config_checks_match_the_bundled_data() -> None:
+    data = tomllib.loads((ROOT / "bot" / "data" / "regions.toml").read_text(encoding="utf-8"))
+    assert tuple(data["regions"]) == OTAV_REGIONS
