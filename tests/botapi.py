@@ -148,34 +148,26 @@ class BotApiServer:
 
     def share_contact(self, person: Person, phone: str, *, own: bool = True) -> None:
         """Queue a shared contact: the person's own number, or someone else's."""
-        contact = {"phone_number": phone, "first_name": person.first_name}
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": person.first_name}
         if own:
             contact["user_id"] = person.id
-        self._push(
-            {
-                "message": {
-                    "message_id": next(self._message_ids),
-                    "date": int(time.time()),
-                    "chat": self._chat(person.id),
-                    "from": person.as_json(),
-                    "contact": contact,
-                }
-            }
-        )
+        self._push_private(person, contact=contact)
 
     def send_photo(self, person: Person) -> None:
         """Queue a photo without caption."""
-        self._push(
-            {
-                "message": {
-                    "message_id": next(self._message_ids),
-                    "date": int(time.time()),
-                    "chat": self._chat(person.id),
-                    "from": person.as_json(),
-                    "photo": [{"file_id": "x", "file_unique_id": "x", "width": 1, "height": 1}],
-                }
-            }
-        )
+        photo = [{"file_id": "x", "file_unique_id": "x", "width": 1, "height": 1}]
+        self._push_private(person, photo=photo)
+
+    def _push_private(self, person: Person, **content: Any) -> None:
+        """Queue a message without text from a person in their private chat."""
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(person.id),
+            "from": person.as_json(),
+            **content,
+        }
+        self._push({"message": message})
 
     def press(self, person: Person, message: Sent, data: str) -> str:
         """Queue a button press on a message the bot sent; return the query id."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.config import Settings
 from bot.core.models import Role
 from bot.core.roster import Shift
 from bot.core.triage import Triage
@@ -237,14 +238,21 @@ async def test_handover_moves_the_rest_of_the_shift(after_hours_bot: Harness) ->
     assert "niveau 1: Piket R" in now_part and "Piket O" not in now_part
 
 
-async def test_restart_between_page_and_timeout_pages_the_next_level_once(
+async def paged_then_stopped(
     api: BotApiServer, triage: Triage, tmp_path: Path
-) -> None:
+) -> tuple[Settings, datetime]:
+    """Run a bot until a page went out, stop it; return its settings and its clock."""
     settings = settings_for(tmp_path / "db.sqlite3", api)
     async with running_bot(api, settings, triage, AFTER_HOURS) as bot:
         await staffed(bot)
         await page(bot)
-        clock_at = bot.clock.now()
+        return settings, bot.clock.now()
+
+
+async def test_restart_between_page_and_timeout_pages_the_next_level_once(
+    api: BotApiServer, triage: Triage, tmp_path: Path
+) -> None:
+    settings, clock_at = await paged_then_stopped(api, triage, tmp_path)
     async with running_bot(api, settings, triage, clock_at) as bot:
         mark = len(api.sent)
         await bot.advance(timedelta(minutes=5, seconds=1))
@@ -257,11 +265,7 @@ async def test_restart_between_page_and_timeout_pages_the_next_level_once(
 async def test_an_update_sent_again_after_a_crash_is_not_handled_twice(
     api: BotApiServer, triage: Triage, tmp_path: Path
 ) -> None:
-    settings = settings_for(tmp_path / "db.sqlite3", api)
-    async with running_bot(api, settings, triage, AFTER_HOURS) as bot:
-        await staffed(bot)
-        await page(bot)
-        clock_at = bot.clock.now()
+    settings, clock_at = await paged_then_stopped(api, triage, tmp_path)
     # Killed before its next poll, the bot never confirmed the press: Telegram sends it again.
     api.resend_last()
     mark = len(api.sent)
