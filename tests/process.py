@@ -72,9 +72,9 @@ class BotProcess:
     def log(self) -> Path:
         return self.config.parent / "bot.log"
 
-    async def start(self) -> None:
-        """Start the bot and wait until it polls the server."""
-        polls = self._polls()
+    async def start(self, ready: str = "getUpdates") -> None:
+        """Start the bot and wait until it calls `ready` on the server (it polls, by default)."""
+        polls = self._calls(ready)
         env = {k: v for k, v in os.environ.items() if k != "HELPDESK_TELEGRAM_TOKEN"}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -89,7 +89,7 @@ class BotProcess:
                 stdout=log,
                 stderr=log,
             )
-        await self.api.until(lambda: self._polls() > polls, limit=30)
+        await self.api.until(lambda: self._calls(ready) > polls, limit=30)
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown, no last poll, nothing flushed."""
@@ -103,8 +103,8 @@ class BotProcess:
             self.process.terminate()
             await asyncio.wait_for(self.process.wait(), 15)
 
-    def _polls(self) -> int:
-        return sum(1 for method, _ in self.api.calls if method == "getUpdates")
+    def _calls(self, method: str) -> int:
+        return sum(1 for called, _ in self.api.calls if called == method)
 
 
 async def register(

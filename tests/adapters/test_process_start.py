@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from tests.botapi import TOKEN, BotApiServer
 from tests.process import ROOT, BotProcess, write_config
@@ -60,3 +64,50 @@ async def test_sigterm_stops_the_bot_cleanly(api: BotApiServer, tmp_path: Path) 
     await bot.stop()
     assert bot.process is not None and bot.process.returncode == 0
     assert "Traceback" not in bot.log.read_text()
+
+
+async def test_webhook_mode_accepts_only_updates_with_the_secret(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, api, ack_timeout="5m", sweep="2s")
+    config.write_text(
+        config.read_text().replace(
+            "[telegram]\n",
+            f'[telegram]\nwebhook_url = "http://127.0.0.1:{port}/telegram"\n'
+            f'webhook_secret = "s3cret-token"\nwebhook_port = {port}\n',
+        )
+    )
+    bot = BotProcess(config, api)
+    await bot.start(ready="setWebhook")
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 555, "type": "private"},
+            "from": {"id": 555, "is_bot": False, "first_name": "W", "language_code": "nl"},
+            "text": "wat is het gzza",
+        },
+    }
+    url = f"http://127.0.0.1:{port}/telegram"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(50):  # the web server starts just after setWebhook
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with http.post(url, json=update) as forged:
+                        break
+                await asyncio.sleep(0.1)
+            assert forged.status == 403
+            secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            async with http.post(url, json=update, headers=secret) as real:
+                assert real.status == 200
+        reply = await api.wait_for(555, timeout=10)
+        assert "GZZA" in reply.text or "zelfzorgarrangement" in reply.text.lower()
+        webhook = next(p for m, p in api.calls if m == "setWebhook")
+        assert webhook.get("secret_token") == "s3cret-token"
+    finally:
+        await bot.stop()
+    assert len(api.to(555)) == 1  # the forged update was never handled
