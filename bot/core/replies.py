@@ -61,6 +61,15 @@ class Replies:
         """Say the question goes to a person, and when to expect an answer."""
         return Reply(text=self.texts.get("handoff", language, when=when))
 
+    def guest_handoff(self, language: str) -> Reply:
+        """A guest (no invite) gets the FAQ only: say where a person can be reached instead."""
+        c = self.contacts
+        return Reply(
+            self.texts.get(
+                "handoff_guest", language, otav_phone=c.otav_phone, otav_email=c.otav_email
+            )
+        )
+
     def handoff_at(self, opening: datetime | None, now: datetime, language: str) -> Reply:
         """Say the question goes to a person: today when open, else at the next opening."""
         if opening is not None and opening <= now:

@@ -24,8 +24,12 @@ def is_ticket(sent: Sent) -> bool:
     return sent.text.startswith("🎫 Vraag #")
 
 
-async def hand_off(bot: Harness, person: Person = ASKER, text: str = QUESTION) -> Sent:
-    """Ask something the FAQ cannot answer; return the ticket post in the agents' group."""
+async def hand_off(
+    bot: Harness, person: Person = ASKER, text: str = QUESTION, *, register: bool = True
+) -> Sent:
+    """As invited staff, ask something the FAQ cannot answer; return the ticket post."""
+    if register:
+        await bot.register(person, Role.STAFF, "Brummen")
     mark = len(bot.api.sent)
     reply = await bot.ask(person, text, match=lambda s: "#" in s.text)
     assert "Ik zet je vraag door naar een medewerker" in reply.text
@@ -36,7 +40,7 @@ async def test_handoff_claim_relay_follow_up_and_close(bot: Harness) -> None:
     await bot.register(ASKER, Role.STAFF, "Brummen", name="Beleidsmedewerker Brummen")
     await bot.register(AGENT, Role.AGENT, name="Helpdesk H")
     await bot.register(OTHER_AGENT, Role.AGENT, name="Helpdesk I")
-    ticket = await hand_off(bot)
+    ticket = await hand_off(bot, register=False)
     assert QUESTION in ticket.text
     assert "staff · Brummen (regio Oost)" in ticket.text
     assert "vandaag antwoord" in bot.api.to(ASKER.id)[-1].text
@@ -100,6 +104,7 @@ async def test_only_agents_can_claim_or_answer(bot: Harness) -> None:
 
 
 async def test_none_of_these_hands_the_question_over(bot: Harness) -> None:
+    await bot.register(ASKER, Role.STAFF, "Brummen")
     clarify = await bot.ask(ASKER, "expert")
     mark = len(bot.api.sent)
     bot.api.press(ASKER, clarify, "human")
@@ -110,6 +115,7 @@ async def test_none_of_these_hands_the_question_over(bot: Harness) -> None:
 
 
 async def test_after_hours_handoff_names_the_next_opening(bot: Harness) -> None:
+    await bot.register(ASKER, Role.STAFF, "Brummen")
     bot.clock.set(datetime(2026, 11, 21, 23, 30, tzinfo=AMSTERDAM))
     reply = await bot.ask(ASKER, QUESTION, match=lambda s: "#" in s.text)
     assert "maandag 23 november vanaf 09:00" in reply.text
@@ -129,6 +135,24 @@ async def test_huge_message_becomes_a_ticket_within_telegram_limits(bot: Harness
     huge = "Wij hebben een vraag over de opvang. " + "bla " * 2500
     ticket = await hand_off(bot, ASKER, huge)
     assert len(ticket.text) <= 4096
+
+
+async def test_a_guest_gets_the_faq_only_but_a_guests_crisis_still_reaches_the_agents(
+    bot: Harness,
+) -> None:
+    guest = Person(id=650, first_name="G")
+    reply = await bot.ask(guest, QUESTION)
+    assert "zodra je gemeente je heeft aangemeld" in reply.text and "+31 70 373 8393" in reply.text
+    answer = await bot.ask(guest, "wat is het gzza")
+    mark = len(bot.api.sent)
+    bot.api.press(guest, answer, answer.data("medewerker"))
+    asked = await bot.api.wait_for(guest.id, after=mark)
+    assert "uitnodiging" in asked.text
+    assert not [s for s in bot.api.to(GROUP_ID) if is_ticket(s)]
+    mark = len(bot.api.sent)
+    bot.api.say(guest, "Er staan nu 200 boze mensen voor het azc!")
+    urgent = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
+    assert "SPOED" in urgent.text and "Van: gast" in urgent.text
 
 
 async def test_urgent_tickets_are_sent_before_routine_ones(bot: Harness) -> None:
