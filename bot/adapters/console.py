@@ -77,7 +77,8 @@ class ConsoleChat:
         self.desk = desk
         self.store = store
         self.clock = clock
-        self.role = Role.GUEST
+        # Municipal staff, the helpdesk's usual asker; ':role guest' shows the FAQ-only view.
+        self.role = Role.STAFF
         self.municipality: str | None = None
         self.language = "nl"
         self.options: tuple[Button, ...] = ()
