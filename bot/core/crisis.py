@@ -20,8 +20,8 @@ _CRIES = frozenset({"hulp", "help", "sos", "spoed"})
 # "Er staan mensen…", "er loopt een man…": how people report what is going on. A question
 # ("Is er een…?", "Hoe…") is not a report.
 _REPORT = re.compile(
-    r" er (?:is|zijn|wordt|worden|staat|staan|loopt|lopen|hangt|hangen|zit|zitten|komt|komen)"
-    r" "
+    r" (?:er (?:is|zijn|wordt|worden|staat|staan|loopt|lopen|hangt|hangen|zit|zitten|komt|"
+    r"komen|gebeurt)|(?:is|zijn|wordt|worden|staat|staan) er) "
 )
 _QUESTION = re.compile(
     r"^ (?:hoe|wat|wie|wanneer|waar|welke|welk|waarom|is|zijn|kan|kunnen|mag|mogen|moet|"
@@ -68,6 +68,7 @@ class CrisisDetector:
         self.calm = _Cues(vocabulary["calm"])
         self.alarm = _Cues(vocabulary["alarm"])
         self.places = _Cues(vocabulary["places"])
+        self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
     def bundled(cls) -> CrisisDetector:
@@ -93,6 +94,7 @@ class CrisisDetector:
         if _REPORT.search(padded) and not asks:
             events += [f"report at {p}" for p in self.places.found(words, padded)]
         calm = self.calm.found(words, padded)
+        calm += [o.strip() for o in self.openers if padded.startswith(o)]
         reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
         reasons += [f"urgent: {w}" for w in urgent]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
