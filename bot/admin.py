@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.core.clock import AMSTERDAM, parse_moment
+from bot.core.escalation import State
 from bot.core.models import Grant, Member, Role
 from bot.core.paging import OFFICER_ROLES
 from bot.core.roster import Shift, next_shifts, on_duty, uncovered, validate_shift
@@ -184,13 +185,9 @@ async def escalation_report(store: Store, since: datetime, as_csv: bool) -> list
     """Each escalation with time to acknowledge and resolve; then median and 90th percentile."""
     rows = await store.escalations.since(since)
     # Only a resolved escalation has a time to resolve; a cancelled one just ended.
-    resolved = {e.id: e.closed_at for e in rows if e.state.value == "resolved"}
+    resolved = {e.id: e.closed_at for e in rows if e.state is State.RESOLVED and e.closed_at}
     acks = [(e.acked_at - e.created_at).total_seconds() for e in rows if e.acked_at]
-    closes = [
-        (e.closed_at - e.created_at).total_seconds()
-        for e in rows
-        if e.closed_at and e.state.value == "resolved"
-    ]
+    closes = [(resolved[e.id] - e.created_at).total_seconds() for e in rows if e.id in resolved]
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -171,6 +171,34 @@ class Pager:
 
     async def cancel_command(self, member: Member | None, ref: str, language: str) -> Reply:
         """/annuleer N: withdraw a page (an administrator, or an officer it was paged to)."""
+
+        def act(esc: Escalation, by: Member, now: datetime) -> Transition | Refusal:
+            return cancel(esc, by.user_id, by.role == Role.ADMIN, now)
+
+        return await self._on_page(member, ref, language, act, "cancel_usage", "cancel_done")
+
+    async def pass_command(self, member: Member | None, args: str, language: str) -> Reply:
+        """/doorzetten N reden: pass a page to the next level, saying why."""
+        ref, _, reason = args.strip().partition(" ")
+        why = reason.strip()
+
+        def act(esc: Escalation, by: Member, now: datetime) -> Transition | Refusal:
+            return pass_on(esc, by.user_id, f"{why} ({by.label})", now, self.policy)
+
+        # Without a reason there is nothing to do but say how: as for an unknown number.
+        ref = ref if why else ""
+        return await self._on_page(member, ref, language, act, "pass_usage", "pass_done")
+
+    async def _on_page(
+        self,
+        member: Member | None,
+        ref: str,
+        language: str,
+        act: Callable[[Escalation, Member, datetime], Transition | Refusal],
+        usage: str,
+        done: str,
+    ) -> Reply:
+        """An officer's command on page number `ref`: act on it under the lock, or say why not."""
         lang = member.language if member else language
         if member is None or member.role not in OFFICER_ROLES:
             return Reply(self.texts.get("not_duty_officer", lang))
@@ -178,26 +206,9 @@ class Pager:
         async with self._lock:
             esc = await self.store.escalation(number) if number is not None else None
             if esc is None:
-                return Reply(self.texts.get("cancel_usage", lang))
-            outcome = cancel(esc, member.user_id, member.role == Role.ADMIN, self.clock.now())
-            refused = await self._settle(outcome, lang)
-        return Reply(refused or self.texts.get("cancel_done", lang, id=esc.id))
-
-    async def pass_command(self, member: Member | None, args: str, language: str) -> Reply:
-        """/doorzetten N reden: pass a page to the next level, saying why."""
-        lang = member.language if member else language
-        if member is None or member.role not in OFFICER_ROLES:
-            return Reply(self.texts.get("not_duty_officer", lang))
-        ref, _, reason = args.strip().partition(" ")
-        number = small_id(ref)
-        async with self._lock:
-            esc = await self.store.escalation(number) if number is not None else None
-            if esc is None or not reason.strip():
-                return Reply(self.texts.get("pass_usage", lang))
-            why = f"{reason.strip()} ({member.label})"
-            outcome = pass_on(esc, member.user_id, why, self.clock.now(), self.policy)
-            refused = await self._settle(outcome, lang)
-        return Reply(refused or self.texts.get("pass_done", lang, id=esc.id))
+                return Reply(self.texts.get(usage, lang))
+            refused = await self._settle(act(esc, member, self.clock.now()), lang)
+        return Reply(refused or self.texts.get(done, lang, id=esc.id))
 
     async def sweep(self) -> int:
         """Advance every open escalation whose deadline passed; return how many."""
