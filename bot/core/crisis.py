@@ -25,7 +25,18 @@ _REPORT = re.compile(
 )
 _QUESTION = re.compile(
     r"^ (?:hoe|wat|wie|wanneer|waar|welke|welk|waarom|is|zijn|kan|kunnen|mag|mogen|moet|"
-    r"moeten|hebben|heeft|wordt|worden|zal|zullen)\b"
+    r"moeten|hebben|heeft|wordt|worden|zal|zullen|klopt|bestaat|geldt|weet|krijgen|krijgt|"
+    r"hoeveel|hoelang|komt|komen|doet|doen|heb|hebt|kun|kunt|weten|krijg)\b"
+)
+# "graag informatie over…", "ik zoek…": asking, wherever it stands in the message.
+_REQUEST = re.compile(
+    r" (?:graag|ik zoek|we zoeken|wij zoeken|informatie|info|vraag|vraagje|hoe|waar kan|"
+    r"waar vind|wie kan ik|welke|wat is|wat zijn|wat kost|voorbeeld\w*|handreiking\w*) "
+)
+# A deed just done: "heeft … gegooid", "is … aangevallen", "worden bedreigd".
+_DONE = re.compile(
+    r" (?:heeft|hebben|is|zijn|wordt|worden|werd|werden)(?: \w+){0,10} "
+    r"(?:ge\w{3,}|\w{2,}ge\w{3,}|be\w{3,}d|ver\w{3,}d|ont\w{3,}d)\b"
 )
 
 
@@ -68,6 +79,10 @@ class CrisisDetector:
         self.calm = _Cues(vocabulary["calm"])
         self.alarm = _Cues(vocabulary["alarm"])
         self.places = _Cues(vocabulary["places"])
+        self.people = _Cues(vocabulary["people"])
+        self.weak = _Cues(vocabulary["weak"])
+        self.acts = _Cues(vocabulary["acts"])
+        self.pleas = _Cues(vocabulary["pleas"])
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
@@ -90,11 +105,13 @@ class CrisisDetector:
             urgent.append("!!")
         if len(words) <= _SHORT and _CRIES & set(words):
             alarm.append("short cry for help")
-        asks = "?" in text or _QUESTION.search(padded)
-        if _REPORT.search(padded) and not asks:
-            events += [f"report at {p}" for p in self.places.found(words, padded)]
         calm = self.calm.found(words, padded)
         calm += [o.strip() for o in self.openers if padded.startswith(o)]
+        pleads = self.pleas.found(words, padded)
+        if pleads or not _asks(text, padded):
+            events += self.weak.found(words, padded)
+            if not calm:
+                events += self._report(words, padded, urgent + pleads)
         reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
         reasons += [f"urgent: {w}" for w in urgent]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
@@ -102,3 +119,21 @@ class CrisisDetector:
         if (alarm or events) and (urgent or not calm):
             return Verdict(crisis=True, reasons=tuple(reasons))
         return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm))
+
+    def _report(self, words: list[str], padded: str, urgent: list[str]) -> list[str]:
+        """Find a report of something going on: people or a place, and something happening
+        now or just done. Without a word from the lists, this is how new wording is caught:
+        people who ask the helpdesk something ask it; people who tell it something, tell it
+        because something is going on."""
+        where = self.places.found(words, padded) + self.people.found(words, padded)
+        if not where:
+            return []
+        how = self.acts.found(words, padded) + urgent
+        if _REPORT.search(padded) or _DONE.search(padded):
+            how.append("report")
+        return [f"report: {where[0]}, {how[0]}"] if how else []
+
+
+def _asks(text: str, padded: str) -> bool:
+    """Tell whether a message is a question or a request for information, not a report."""
+    return "?" in text or bool(_QUESTION.search(padded) or _REQUEST.search(padded))

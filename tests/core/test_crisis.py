@@ -65,3 +65,32 @@ def test_faq_questions_themselves_are_not_crises() -> None:
         if e.id != "noodgeval-112" and DETECTOR.assess(e.question).crisis
     ]
     assert flagged == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("bij de opvang in het hotel staan mannen met bivakmutsen", "report: opvang, staan"),
+        ("iemand heeft brandbare vloeistof over de deur van de opvang gegoten", "report:"),
+        ("de politie is bij de noodopvang", "event: politie"),
+        ("ze staan bij de poort van het azc, wat moeten we doen?", "report: poort"),
+    ],
+)
+def test_a_report_in_plain_words_is_a_crisis(text: str, reason: str) -> None:
+    verdict = DETECTOR.assess(text)
+    assert verdict.crisis, text
+    assert any(r.startswith(reason) or reason in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Welke afspraken zijn er met de politie over beveiliging van een azc?",
+        "graag informatie over hoe asielzoekers naar de opvang komen",
+        "Kan iemand mij uitleggen wat het COA doet",
+        "hoeveel asielzoekers komen er dit jaar naar onze regio",
+        "er staan vorige maand mensen bij de opvang, hoe evalueren we dat",
+    ],
+)
+def test_the_same_words_in_a_question_are_not(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text
