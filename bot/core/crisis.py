@@ -31,12 +31,15 @@ _QUESTION = re.compile(
 # "graag informatie over…", "ik zoek…": asking, wherever it stands in the message.
 _REQUEST = re.compile(
     r" (?:graag|ik zoek|we zoeken|wij zoeken|informatie|info|vraag|vraagje|hoe|waar kan|"
-    r"waar vind|wie kan ik|welke|wat is|wat zijn|wat kost|voorbeeld\w*|handreiking\w*) "
+    r"waar vind|wie|welke|wat is|wat zijn|wat kost|voorbeeld\w*|handreiking\w*) "
 )
+# Sentences and clauses: a report often ends in a question ("…, wat doen we?").
+_CLAUSE = re.compile(r"(?<=[.!?;,:\n])")
 # A deed just done: "heeft … gegooid", "is … aangevallen", "worden bedreigd".
 _DONE = re.compile(
     r" (?:heeft|hebben|is|zijn|wordt|worden|werd|werden)(?: \w+){0,10} "
-    r"(?:ge\w{3,}|\w{2,}ge\w{3,}|be\w{3,}d|ver\w{3,}d|ont\w{3,}d)\b"
+    r"(?!geld|gebied|geleden|gezond)(?:ge\w{2,}(?:d|t|en)|\w{2,}ge\w{2,}(?:d|t|en)|"
+    r"be\w{3,}[dt]|ver\w{3,}[dt]|ont\w{3,}(?:d|t|en))\b"
 )
 
 
@@ -108,10 +111,12 @@ class CrisisDetector:
         calm = self.calm.found(words, padded)
         calm += [o.strip() for o in self.openers if padded.startswith(o)]
         pleads = self.pleas.found(words, padded)
-        if pleads or not _asks(text, padded):
-            events += self.weak.found(words, padded)
+        told = folded if pleads else _told(text)
+        if told:
+            told_words, told_padded = told.split(), f" {told} "
+            events += self.weak.found(told_words, told_padded)
             if not calm:
-                events += self._report(words, padded, urgent + pleads)
+                events += self._report(told_words, told_padded, urgent + pleads)
         reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
         reasons += [f"urgent: {w}" for w in urgent]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
@@ -134,6 +139,12 @@ class CrisisDetector:
         return [f"report: {where[0]}, {how[0]}"] if how else []
 
 
-def _asks(text: str, padded: str) -> bool:
-    """Tell whether a message is a question or a request for information, not a report."""
-    return "?" in text or bool(_QUESTION.search(padded) or _REQUEST.search(padded))
+def _told(text: str) -> str:
+    """Return the folded parts of a message that tell rather than ask. "Er ligt een pakket
+    bij de ingang. Wat doen we?" tells first and then asks; the telling part is the report."""
+    told = []
+    for clause in _CLAUSE.split(text):
+        padded = f" {fold(clause)} "
+        if "?" not in clause and not _QUESTION.search(padded) and not _REQUEST.search(padded):
+            told.append(padded.strip())
+    return " ".join(c for c in told if c)
