@@ -13,9 +13,9 @@ from bot.core.text import fold
 
 _EXCLAIMS = re.compile(r"!{2,}")
 _RIOT_POLICE = re.compile(r"\bME\b")
-# "hulp!" or "help nu" on its own is a cry for help; in a longer message "hulp" is often
-# just a question ("hulp bij huisvesting").
-_SHORT = 3
+# "hulp!" or "help nu" is a cry for help; without an exclamation mark, in a longer message,
+# "hulp" is often just a search ("hulp bij huisvesting", "psychosociale hulp vluchtelingen").
+_SHORT = 2
 _CRIES = frozenset({"hulp", "help", "sos", "spoed"})
 # "Er staan mensen…", "er loopt een man…": how people report what is going on. A question
 # ("Is er een…?", "Hoe…") is not a report.
@@ -51,6 +51,18 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Folded:
+    """A folded text, as words and padded with spaces so phrases match whole words."""
+
+    words: list[str]
+    padded: str
+
+    @classmethod
+    def of(cls, folded: str) -> _Folded:
+        return cls(folded.split(), f" {folded} ")
+
+
 class _Cues:
     """A word list: exact words, prefixes ("bedreig*"), parts of compounds ("*bedreig*",
     for doodsbedreiging) and phrases."""
@@ -62,14 +74,14 @@ class _Cues:
         self.parts = tuple(fold(w.strip("*")) for w in single if w.startswith("*"))
         self.phrases = tuple(f" {fold(w)} " for w in words if " " in w)
 
-    def found(self, words: list[str], padded: str) -> list[str]:
+    def found(self, text: _Folded) -> list[str]:
         """Return the cues present in a folded message, in message order."""
         hits = [
             w
-            for w in words
+            for w in text.words
             if w in self.exact or w.startswith(self.prefixes) or any(p in w for p in self.parts)
         ]
-        hits += [p.strip() for p in self.phrases if p in padded]
+        hits += [p.strip() for p in self.phrases if p in text.padded]
         return list(dict.fromkeys(hits))
 
 
@@ -86,6 +98,7 @@ class CrisisDetector:
         self.weak = _Cues(vocabulary["weak"])
         self.acts = _Cues(vocabulary["acts"])
         self.pleas = _Cues(vocabulary["pleas"])
+        self.hypothetical = _Cues(vocabulary["hypothetical"])
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
@@ -96,45 +109,48 @@ class CrisisDetector:
 
     def assess(self, text: str) -> Verdict:
         """Tell whether a message reports an acute or imminent situation, with reasons."""
-        folded = fold(text)
-        words = folded.split()
-        padded = f" {folded} "
-        alarm = self.alarm.found(words, padded)
-        events = self.events.found(words, padded)
-        if _RIOT_POLICE.search(text):
-            events.append("ME")
-        urgent = self.urgent.found(words, padded)
-        if _EXCLAIMS.search(text):
-            urgent.append("!!")
-        if len(words) <= _SHORT and _CRIES & set(words):
+        whole = _Folded.of(fold(text))
+        alarm = self.alarm.found(whole)
+        if (len(whole.words) <= _SHORT or "!" in text) and _CRIES & set(whole.words):
             alarm.append("short cry for help")
-        calm = self.calm.found(words, padded)
-        calm += [o.strip() for o in self.openers if padded.startswith(o)]
-        pleads = self.pleas.found(words, padded)
-        told = folded if pleads else _told(text)
-        if told:
-            told_words, told_padded = told.split(), f" {told} "
-            events += self.weak.found(told_words, told_padded)
-            if not calm:
-                events += self._report(told_words, told_padded, urgent + pleads)
-        reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events]
-        reasons += [f"urgent: {w}" for w in urgent]
+        calm = self.calm.found(whole) + [
+            o.strip() for o in self.openers if whole.padded.startswith(o)
+        ]
+        urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
+        if hypothetical := self.hypothetical.found(whole):
+            calm, urgent = calm + hypothetical, []
+        pleads = self.pleas.found(whole)
+        told = whole if pleads else _Folded.of(_told(text))
+        events = self._events(text, told, None if calm else urgent + pleads)
+        asked = [w for w in self.events.found(whole) if w not in events]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
-        # or the future, and even then a cue that it is happening now wins.
-        if (alarm or events) and (urgent or not calm):
-            return Verdict(crisis=True, reasons=tuple(reasons))
+        # or the future, and even then a cue that it is happening now wins. Crisis words
+        # only in a question ("wie coördineert bij een bommelding?") need such a cue too.
+        if ((alarm or events) and (urgent or not calm)) or (asked and urgent):
+            reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events + asked]
+            return Verdict(crisis=True, reasons=(*reasons, *(f"urgent: {w}" for w in urgent)))
         return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm))
 
-    def _report(self, words: list[str], padded: str, urgent: list[str]) -> list[str]:
+    def _events(self, text: str, told: _Folded, urgent: list[str] | None) -> list[str]:
+        """Find what is going on in the telling part of a message; `urgent` is None where the
+        message is calm, and then only crisis words count, not a report in plain words."""
+        events = self.events.found(told) + self.weak.found(told)
+        if _RIOT_POLICE.search(text):
+            events.append("ME")
+        if urgent is not None:
+            events += self._report(told, urgent)
+        return events
+
+    def _report(self, told: _Folded, urgent: list[str]) -> list[str]:
         """Find a report of something going on: people or a place, and something happening
         now or just done. Without a word from the lists, this is how new wording is caught:
         people who ask the helpdesk something ask it; people who tell it something, tell it
         because something is going on."""
-        where = self.places.found(words, padded) + self.people.found(words, padded)
+        where = self.places.found(told) + self.people.found(told)
         if not where:
             return []
-        how = self.acts.found(words, padded) + urgent
-        if _REPORT.search(padded) or _DONE.search(padded):
+        how = self.acts.found(told) + urgent
+        if _REPORT.search(told.padded) or _DONE.search(told.padded):
             how.append("report")
         return [f"report: {where[0]}, {how[0]}"] if how else []
 
