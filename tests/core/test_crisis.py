@@ -94,3 +94,33 @@ def test_a_report_in_plain_words_is_a_crisis(text: str, reason: str) -> None:
 )
 def test_the_same_words_in_a_question_are_not(text: str) -> None:
     assert not DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bij de ingang ligt een dood varken met tekst erop. Wat doen we?",
+        "vanmiddag zijn er pamfletten gebust met het adres van de wethouder, wie kan helpen?",
+        "er ligt een koffertje bij de receptie, zal ik iedereen naar buiten sturen?",
+    ],
+)
+def test_a_report_that_ends_in_a_question_is_still_a_report(text: str) -> None:
+    assert DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wie coördineert bij een bommelding in een opvanglocatie de ontruiming?",
+        "wat moeten we doen als er ooit mensen voor de deur staan te schreeuwen?",
+        "Stel: er wordt brand gesticht bij de opvang, wie regelt dan de herplaatsing?",
+        "de inspraakavond van gisteren is goed verlopen, geen incidenten",
+        "huisvesting vergunninghouders hulp",
+    ],
+)
+def test_crisis_words_in_a_question_a_hypothetical_or_a_look_back_are_calm(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text
+
+
+def test_crisis_words_in_a_question_with_a_now_cue_are_a_crisis() -> None:
+    assert DETECTOR.assess("Wat doen we bij een bommelding, die is er nu bij het azc?").crisis
