@@ -31,10 +31,12 @@ _QUESTION = re.compile(
 # "graag informatie over…", "ik zoek…": asking, wherever it stands in the message.
 _REQUEST = re.compile(
     r" (?:graag|ik zoek|we zoeken|wij zoeken|informatie|info|vraag|vraagje|hoe|waar kan|"
-    r"waar vind|wie|welke|wat is|wat zijn|wat kost|voorbeeld\w*|handreiking\w*) "
+    r"waar vind|wie|welke|wat is|wat zijn|wat kost|voorbeeld\w*|handreiking\w*|iets over|"
+    r"wil weten|willen weten|wil graag weten) "
 )
-# Sentences and clauses: a report often ends in a question ("…, wat doen we?").
-_CLAUSE = re.compile(r"(?<=[.!?;,:\n])")
+# Sentences and clauses: a report often ends in a question ("…, wat doen we?"). A full stop
+# before a small letter is an abbreviation ("de weth. krijgt…"), not the end of a sentence.
+_CLAUSE = re.compile(r"(?<=[!?;,:\n])|(?<=\.)(?=\s*(?:[A-Z0-9]|$))")
 # A deed just done: "heeft … gegooid", "is … aangevallen", "worden bedreigd".
 _DONE = re.compile(
     r" (?:heeft|hebben|is|zijn|wordt|worden|werd|werden)(?: \w+){0,10} "
@@ -98,7 +100,7 @@ class CrisisDetector:
         self.weak = _Cues(vocabulary["weak"])
         self.acts = _Cues(vocabulary["acts"])
         self.pleas = _Cues(vocabulary["pleas"])
-        self.hypothetical = _Cues(vocabulary["hypothetical"])
+        self.not_now = _Cues(vocabulary["not_now"])
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
@@ -117,8 +119,8 @@ class CrisisDetector:
             o.strip() for o in self.openers if whole.padded.startswith(o)
         ]
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
-        if hypothetical := self.hypothetical.found(whole):
-            calm, urgent = calm + hypothetical, []
+        if not_now := self.not_now.found(whole):
+            calm, urgent = calm + not_now, []
         pleads = self.pleas.found(whole)
         told = whole if pleads else _Folded.of(_told(text))
         events = self._events(text, told, None if calm else urgent + pleads)
