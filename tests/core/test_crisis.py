@@ -124,3 +124,20 @@ def test_crisis_words_in_a_question_a_hypothetical_or_a_look_back_are_calm(text:
 
 def test_crisis_words_in_a_question_with_a_now_cue_are_a_crisis() -> None:
     assert DETECTOR.assess("Wat doen we bij een bommelding, die is er nu bij het azc?").crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zijn er trainingen over omgaan met bedreigingen? heeft geen spoed",
+        "Het incident van gisteren in de sporthal is afgehandeld, wat moet de gemeente nog doen?",
+        "the evacuation plan for the shelter needs updating, no rush",
+    ],
+)
+def test_no_hurry_or_over_and_done_is_calm(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text
+
+
+def test_an_abbreviation_does_not_end_the_report() -> None:
+    text = "de vrouw van de weth. krijgt mensen aan de deur die aanbellen, wat kunnen we doen"
+    assert DETECTOR.assess(text).crisis
