@@ -1,8 +1,10 @@
 """Crisis detection quality on labelled sets: recall and false-alarm rate.
 
-Two sets: crisis.tsv, the one the vocabulary was tuned on, and crisis_heldout.tsv, written
-afterwards and not tuned on (add its misses to crisis.tsv when tuning, then write a new
-held-out set: a set that has been tuned on no longer tells how the detector does).
+Two sets: crisis.tsv, the one the vocabulary was tuned on, and crisis_heldout.tsv, never
+tuned on. A held-out set is measured once, then studied and moved into crisis.tsv: a set
+that has been tuned on no longer tells how the detector does on new wording, so each round
+needs a new one. Since round 4 they are written by helpers who saw neither the detector nor
+its vocabulary (rounds 1-3 were written by the developers themselves).
 
 Run: .venv/bin/python bench/crisis_quality.py [-v]
 """
