@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+import snowballstemmer
 
 from bot.core.text import fold
 
@@ -87,10 +93,53 @@ class _Cues:
         return list(dict.fromkeys(hits))
 
 
-class CrisisDetector:
-    """Decide from the vocabulary in `bot/data/crisis.toml`; recall comes first."""
+@dataclass(frozen=True)
+class Example:
+    """A labelled message the detector learns word odds from."""
 
-    def __init__(self, vocabulary: Mapping[str, Any]) -> None:
+    text: str
+    crisis: bool
+
+
+class _WordOdds:
+    """How much a message's words lean towards crisis or calm, learnt from examples (naive
+    Bayes over Dutch word stems). It only weighs a report in plain words: "er staan mannen
+    met bivakmutsen bij de opvang" and "er komt een azc in onze gemeente" have the same shape,
+    and the words tell them apart."""
+
+    def __init__(self, examples: Iterable[Example]) -> None:
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+        for example in examples:
+            counts[example.crisis].update(self._stems(example.text))
+        vocabulary = len(counts[True].keys() | counts[False].keys())
+        totals = {label: sum(c.values()) + vocabulary for label, c in counts.items()}
+        self._weights = {
+            stem: math.log((counts[True][stem] + 1) / totals[True])
+            - math.log((counts[False][stem] + 1) / totals[False])
+            for stem in counts[True].keys() | counts[False].keys()
+        }
+
+    def _stems(self, text: str) -> set[str]:
+        return set(self._stemmer.stemWords(fold(text).split()))
+
+    def lean(self, text: str) -> float:
+        """Return the log odds that the words are a crisis's; words never seen weigh nothing."""
+        return sum(self._weights.get(stem, 0.0) for stem in self._stems(text))
+
+
+def read_examples(text: str) -> list[Example]:
+    """Parse labelled examples: a tab-separated header `label text`, label crisis or calm."""
+    rows = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [Example(row["text"], row["label"] == "crisis") for row in rows]
+
+
+class CrisisDetector:
+    """Decide from the vocabulary in `bot/data/crisis.toml` and the word odds learnt from
+    `bot/data/crisis_examples.tsv`; recall comes first."""
+
+    def __init__(self, vocabulary: Mapping[str, Any], examples: Iterable[Example]) -> None:
+        self.odds = _WordOdds(examples)
         self.events = _Cues(vocabulary["events"])
         self.urgent = _Cues(vocabulary["urgent"])
         self.calm = _Cues(vocabulary["calm"])
@@ -104,10 +153,13 @@ class CrisisDetector:
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
-    def bundled(cls) -> CrisisDetector:
-        """Load the vocabulary shipped with the package."""
-        raw = resources.files("bot.data").joinpath("crisis.toml").read_text(encoding="utf-8")
-        return cls(tomllib.loads(raw))
+    def bundled(cls, examples: Iterable[Example] | None = None) -> CrisisDetector:
+        """Load the vocabulary and examples shipped with the package (or other examples)."""
+        data = resources.files("bot.data")
+        vocabulary = tomllib.loads(data.joinpath("crisis.toml").read_text(encoding="utf-8"))
+        if examples is None:
+            examples = read_examples(data.joinpath("crisis_examples.tsv").read_text("utf-8"))
+        return cls(vocabulary, examples)
 
     def assess(self, text: str) -> Verdict:
         """Tell whether a message reports an acute or imminent situation, with reasons."""
@@ -124,6 +176,10 @@ class CrisisDetector:
         pleads = self.pleas.found(whole)
         told = whole if pleads else _Folded.of(_told(text))
         events = self._events(text, told, None if calm else urgent + pleads)
+        if events and all(e.startswith("report:") for e in events):
+            # A report in plain words, with no crisis word: let the words decide.
+            lean = self.odds.lean(text)
+            events = [f"{events[0]} (words lean {lean:+.1f})"] if lean > 0 else []
         asked = [w for w in self.events.found(whole) if w not in events]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
         # or the future, and even then a cue that it is happening now wins. Crisis words
