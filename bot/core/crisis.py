@@ -105,10 +105,13 @@ class _WordOdds:
     """How much a message's words lean towards crisis or calm, learnt from examples (naive
     Bayes over Dutch word stems). It only weighs a report in plain words: "er staan mannen
     met bivakmutsen bij de opvang" and "er komt een azc in onze gemeente" have the same shape,
-    and the words tell them apart."""
+    and the words tell them apart. Words in `skip` (the now-words, which the rules weigh
+    already) are left out, so "vanavond" in "de informatieavond is vanavond" is not counted
+    twice."""
 
-    def __init__(self, examples: Iterable[Example]) -> None:
+    def __init__(self, examples: Iterable[Example], skip: frozenset[str]) -> None:
         self._stemmer = snowballstemmer.stemmer("dutch")
+        self._skip = skip
         counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
         for example in examples:
             counts[example.crisis].update(self._stems(example.text))
@@ -121,7 +124,7 @@ class _WordOdds:
         }
 
     def _stems(self, text: str) -> set[str]:
-        return set(self._stemmer.stemWords(fold(text).split()))
+        return set(self._stemmer.stemWords(w for w in fold(text).split() if w not in self._skip))
 
     def lean(self, text: str) -> float:
         """Return the log odds that the words are a crisis's; words never seen weigh nothing."""
@@ -139,9 +142,9 @@ class CrisisDetector:
     `bot/data/crisis_examples.tsv`; recall comes first."""
 
     def __init__(self, vocabulary: Mapping[str, Any], examples: Iterable[Example]) -> None:
-        self.odds = _WordOdds(examples)
-        self.events = _Cues(vocabulary["events"])
         self.urgent = _Cues(vocabulary["urgent"])
+        self.odds = _WordOdds(examples, skip=self.urgent.exact)
+        self.events = _Cues(vocabulary["events"])
         self.calm = _Cues(vocabulary["calm"])
         self.alarm = _Cues(vocabulary["alarm"])
         self.places = _Cues(vocabulary["places"])
