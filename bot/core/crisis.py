@@ -112,9 +112,10 @@ class _WordOdds:
     def __init__(self, examples: Iterable[Example], skip: frozenset[str]) -> None:
         self._stemmer = snowballstemmer.stemmer("dutch")
         self._skip = skip
+        self._cache: dict[str, str] = {}
         counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
         for example in examples:
-            counts[example.crisis].update(self._stems(example.text))
+            counts[example.crisis].update(self._stems(example.text, learn=True))
         vocabulary = len(counts[True].keys() | counts[False].keys())
         totals = {label: sum(c.values()) + vocabulary for label, c in counts.items()}
         self._weights = {
@@ -123,8 +124,19 @@ class _WordOdds:
             for stem in counts[True].keys() | counts[False].keys()
         }
 
-    def _stems(self, text: str) -> set[str]:
-        return set(self._stemmer.stemWords(w for w in fold(text).split() if w not in self._skip))
+    def _stems(self, text: str, *, learn: bool = False) -> set[str]:
+        # The examples repeat their words and the stemmer is pure Python, so the stems of
+        # the examples' words are kept; a user's new words are stemmed and not kept, so the
+        # cache cannot grow with what users type.
+        stems = set()
+        for word in fold(text).split():
+            if word in self._skip:
+                continue
+            stem = self._cache.get(word) or self._stemmer.stemWord(word)
+            if learn:
+                self._cache[word] = stem
+            stems.add(stem)
+        return stems
 
     def lean(self, text: str) -> float:
         """Return the log odds that the words are a crisis's; words never seen weigh nothing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.crisis import CrisisDetector
+from bot.core.crisis import CrisisDetector, Example
 from bot.core.faq import load_faq
 from tests.conftest import ROOT
 
@@ -141,3 +141,15 @@ def test_no_hurry_or_over_and_done_is_calm(text: str) -> None:
 def test_an_abbreviation_does_not_end_the_report() -> None:
     text = "de vrouw van de weth. krijgt mensen aan de deur die aanbellen, wat kunnen we doen"
     assert DETECTOR.assess(text).crisis
+
+
+def test_the_words_decide_a_report_in_plain_words() -> None:
+    text = "bij de opvang staan mannen met bivakmutsen"
+    learnt = [Example("mannen met bivakmutsen", True), Example("een informatieavond", False)]
+    assert CrisisDetector.bundled(learnt).assess(text).crisis
+    unlearnt = [Example(e.text, not e.crisis) for e in learnt]
+    assert not CrisisDetector.bundled(unlearnt).assess(text).crisis
+
+
+def test_context_before_a_question_is_not_a_report() -> None:
+    assert not DETECTOR.assess("Er komt een azc in onze gemeente. Wat moeten we regelen?").crisis
