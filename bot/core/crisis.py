@@ -165,6 +165,7 @@ class CrisisDetector:
         self.acts = _Cues(vocabulary["acts"])
         self.pleas = _Cues(vocabulary["pleas"])
         self.not_now = _Cues(vocabulary["not_now"])
+        self.now = _Cues(vocabulary["now"])
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
@@ -182,27 +183,34 @@ class CrisisDetector:
         alarm = self.alarm.found(whole)
         if (len(whole.words) <= _SHORT or "!" in text) and _CRIES & set(whole.words):
             alarm.append("short cry for help")
-        calm = self.calm.found(whole) + [
-            o.strip() for o in self.openers if whole.padded.startswith(o)
-        ]
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
-        if not_now := self.not_now.found(whole):
+        calm = self.calm.found(whole)
+        # "Wat doen we als er een groep voor de deur staat? Dat is op dit moment zo."
+        if (not_now := self.not_now.found(whole)) and not self.now.found(whole):
             calm, urgent = calm + not_now, []
         pleads = self.pleas.found(whole)
         told = whole if pleads else _Folded.of(_told(text))
-        events = self._events(text, told, None if calm else urgent + pleads)
+        events = self._events(text, told, None if calm and not urgent else urgent + pleads)
         if events and all(e.startswith("report:") for e in events):
             # A report in plain words, with no crisis word: let the words decide.
             lean = self.odds.lean(text)
             events = [f"{events[0]} (words lean {lean:+.1f})"] if lean > 0 else []
         asked = [w for w in self.events.found(whole) if w not in events]
+        # A question opener ("wat is…") makes a cry calm ("wat doe ik bij een noodgeval"),
+        # not what the message goes on to tell ("wat is het nummer, een bewoner is
+        # bewusteloos").
+        opens = [o.strip() for o in self.openers if whole.padded.startswith(o)]
         # Recall first: anything acute counts unless it is plainly about preparing, the past
         # or the future, and even then a cue that it is happening now wins. Crisis words
         # only in a question ("wie coördineert bij een bommelding?") need such a cue too.
-        if ((alarm or events) and (urgent or not calm)) or (asked and urgent):
+        if (
+            (alarm and (urgent or not calm + opens))
+            or (events and (urgent or not calm))
+            or (asked and urgent)
+        ):
             reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events + asked]
             return Verdict(crisis=True, reasons=(*reasons, *(f"urgent: {w}" for w in urgent)))
-        return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm))
+        return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm + opens))
 
     def _events(self, text: str, told: _Folded, urgent: list[str] | None) -> list[str]:
         """Find what is going on in the telling part of a message; `urgent` is None where the

@@ -153,3 +153,14 @@ def test_the_words_decide_a_report_in_plain_words() -> None:
 
 def test_context_before_a_question_is_not_a_report() -> None:
     assert not DETECTOR.assess("Er komt een azc in onze gemeente. Wat moeten we regelen?").crisis
+
+
+def test_happening_at_this_moment_beats_a_hypothetical() -> None:
+    text = "Wat moet ik doen als er een groep voor mijn huis staat? Dat is op dit moment zo."
+    assert DETECTOR.assess(text).crisis
+
+
+def test_a_question_opener_does_not_calm_what_the_message_goes_on_to_tell() -> None:
+    text = "Wat is het nummer van de crisisdienst, een bewoner is bewusteloos"
+    assert DETECTOR.assess(text).crisis
+    assert not DETECTOR.assess("Wat is het nummer van de crisisdienst").crisis
