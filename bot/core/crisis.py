@@ -144,9 +144,16 @@ class _WordOdds:
 
 
 def read_examples(text: str) -> list[Example]:
-    """Parse labelled examples: a tab-separated header `label text`, label crisis or calm."""
+    """Parse labelled examples: a tab-separated header `label text`, label crisis or calm.
+    Raise ValueError naming the line of a row that is not one of those."""
     rows = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [Example(row["text"], row["label"] == "crisis") for row in rows]
+    examples = []
+    for line, row in enumerate(rows, start=2):
+        label, message = row.get("label"), row.get("text")
+        if label not in ("crisis", "calm") or not message or None in row:
+            raise ValueError(f"line {line}: expected 'crisis' or 'calm', a tab and a message")
+        examples.append(Example(message, label == "crisis"))
+    return examples
 
 
 class CrisisDetector:

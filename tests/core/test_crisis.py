@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.crisis import CrisisDetector, Example
+from bot.core.crisis import CrisisDetector, Example, read_examples
 from bot.core.faq import load_faq
 from tests.conftest import ROOT
 
@@ -164,3 +164,11 @@ def test_a_question_opener_does_not_calm_what_the_message_goes_on_to_tell() -> N
     text = "Wat is het nummer van de crisisdienst, een bewoner is bewusteloos"
     assert DETECTOR.assess(text).crisis
     assert not DETECTOR.assess("Wat is het nummer van de crisisdienst").crisis
+
+
+@pytest.mark.parametrize(
+    "body", ["crsis\ter staan mensen", "crisis", "calm\t", "crisis\ttwee\ttabs"]
+)
+def test_a_malformed_example_names_its_line(body: str) -> None:
+    with pytest.raises(ValueError, match="line 3: expected 'crisis' or 'calm'"):
+        read_examples(f"label\ttext\ncalm\thallo\n{body}\n")
