@@ -43,6 +43,10 @@ _REQUEST = re.compile(
 # Sentences and clauses: a report often ends in a question ("…, wat doen we?"). A full stop
 # before a small letter is an abbreviation ("de weth. krijgt…"), not the end of a sentence.
 _CLAUSE = re.compile(r"(?<=[!?;,:\n])|(?<=\.)(?=\s*(?:[A-Z0-9]|$))")
+# Going on as we speak: "er staat een man bij haar auto te wachten", "staan te roepen".
+_GOING_ON = re.compile(
+    r" (?:staat|staan|zit|zitten|ligt|liggen|loopt|lopen|hangt|hangen)(?: \w+){0,6} te \w+en "
+)
 # A deed just done: "heeft … gegooid", "is … aangevallen", "worden bedreigd".
 _DONE = re.compile(
     r" (?:heeft|hebben|is|zijn|wordt|worden|werd|werden)(?: \w+){0,10} "
@@ -191,6 +195,7 @@ class CrisisDetector:
         if (len(whole.words) <= _SHORT or "!" in text) and _CRIES & set(whole.words):
             alarm.append("short cry for help")
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
+        urgent += ["staat … te …"] if _GOING_ON.search(whole.padded) else []
         calm = self.calm.found(whole)
         # "Wat doen we als er een groep voor de deur staat? Dat is op dit moment zo."
         if (not_now := self.not_now.found(whole)) and not self.now.found(whole):

@@ -172,3 +172,15 @@ def test_a_question_opener_does_not_calm_what_the_message_goes_on_to_tell() -> N
 def test_a_malformed_example_names_its_line(body: str) -> None:
     with pytest.raises(ValueError, match="line 3: expected 'crisis' or 'calm'"):
         read_examples(f"label\ttext\ncalm\thallo\n{body}\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoe werkt de eerste opvang, een moeder is net flauwgevallen op de gang en komt niet bij",
+        "Onze griffier durft het stadhuis niet uit, er staat een man bij haar auto te wachten",
+        "ingang azc dichtgezet met hekken, de nachtdienst kan er niet in",
+    ],
+)
+def test_medical_danger_and_being_shut_in_or_afraid_are_crises(text: str) -> None:
+    assert DETECTOR.assess(text).crisis, text
