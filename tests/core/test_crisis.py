@@ -184,3 +184,27 @@ def test_a_malformed_example_names_its_line(body: str) -> None:
 )
 def test_medical_danger_and_being_shut_in_or_afraid_are_crises(text: str) -> None:
     assert DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Op het schip is een bewoner van de loopplank in het water gevallen en ademt moeilijk",
+        "kind heeft schoonmaakmiddel gedronken, we weten niet wat we moeten doen",
+        "de cv-ketel van de opvang is kapot en het vriest, er zijn zieke ouderen bij",
+    ],
+)
+def test_welfare_emergencies_are_crises(text: str) -> None:
+    assert DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Help, ik kan het formulier voor de aanvraag niet vinden op de website.",
+        "het COA neemt niet op, wie kan ik bellen over de taakstelling",
+        "Kunnen jullie een evaluatie sturen van de demonstraties bij informatieavonden?",
+    ],
+)
+def test_everyday_help_and_requests_are_calm(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text
