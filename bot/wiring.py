@@ -20,6 +20,12 @@ def build_matcher(faq: Faq) -> Matcher:
     return Matcher(entries=faq.entries, analyzer=Analyzer(language=Language.bundled()))
 
 
+def build_detector(faq: Faq) -> CrisisDetector:
+    """Build the crisis detector; the FAQ's questions teach it what calm messages look like
+    (terse searches such as "school voor kinderen uit het azc" among them)."""
+    return CrisisDetector.bundled(calm=[t for e in faq.entries for t in (e.question, *e.phrasings)])
+
+
 def load_checked(settings: Settings) -> tuple[Faq, Matcher]:
     """Load the FAQ and its index; raise FaqError on any problem, ambiguity included."""
     faq = load_faq(settings.faq_dir)
@@ -54,7 +60,7 @@ def triage_over(
         faq=faq,
         matcher=matcher,
         replies=replies,
-        detector=detector or CrisisDetector.bundled(),
+        detector=detector or build_detector(faq),
         directory=directory or Directory.bundled(),
         settings=settings,
     )

@@ -70,10 +70,13 @@ def test_faq_questions_themselves_are_not_crises() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("bij de opvang in het hotel staan mannen met bivakmutsen", "report: opvang, staan"),
-        ("iemand heeft brandbare vloeistof over de deur van de opvang gegoten", "report:"),
+        ("bij de opvang in het hotel staan mannen met bivakmutsen", "report (words lean"),
+        (
+            "iemand heeft brandbare vloeistof over de deur van de opvang gegoten",
+            "report (words lean",
+        ),
         ("de politie is bij de noodopvang", "event: politie"),
-        ("ze staan bij de poort van het azc, wat moeten we doen?", "report: poort"),
+        ("ze staan bij de poort van het azc, wat moeten we doen?", "report (words lean"),
     ],
 )
 def test_a_report_in_plain_words_is_a_crisis(text: str, reason: str) -> None:
