@@ -145,7 +145,7 @@ class Desk:
         reply = self.triage.compose(decision, inquiry)
         if decision.route in (Route.HANDOFF, Route.CLARIFY):
             await self.store.notes.unanswered(text, decision.route.value, now)
-        if decision.route is Route.HANDOFF and user.role is not Role.GUEST:
+        if decision.route is Route.HANDOFF and not user.faq_only:
             opened = await self._open_ticket(sender, member, user, text, decision, urgent=False)
             note = self.texts.get("ticket_opened", user.language, id=opened.id)
             reply = Reply(f"{reply.text}\n\n{note}", reply.buttons)
@@ -394,7 +394,7 @@ class Desk:
         return Reply(self.texts.get("ticket_followup", language, id=ticket.id))
 
     async def _ask_person(self, sender: Sender, member: Member | None, user: User) -> Reply:
-        if user.role is Role.GUEST:  # the FAQ only (crisis reports excepted)
+        if user.faq_only:
             return self.triage.replies.guest_handoff(user.language)
         existing = await self.store.tickets.open_for(sender.user_id)
         if existing is not None:

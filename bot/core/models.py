@@ -45,6 +45,12 @@ class User:
         """Tell whether this is a verified (loco-)mayor."""
         return self.verified and self.role in (Role.MAYOR, Role.DEPUTY_MAYOR)
 
+    @property
+    def faq_only(self) -> bool:
+        """Tell whether only the FAQ serves this user (a guest, without an invite): a routine
+        question opens no ticket. A crisis report still reaches the agents."""
+        return self.role is Role.GUEST
+
 
 @dataclass(frozen=True)
 class Inquiry:

@@ -10,7 +10,7 @@ from bot.core.crisis import CrisisDetector, Verdict
 from bot.core.directory import Directory, Municipality
 from bot.core.faq import Faq
 from bot.core.matcher import Matcher
-from bot.core.models import Decision, Inquiry, Reply, Role, Route, User
+from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.replies import Replies
 from bot.core.routing import crisis_route, route_question
 from bot.core.text import looks_like_nonsense
@@ -97,7 +97,7 @@ class Triage:
             return self.replies.clarify(decision, language)
         if decision.route is Route.SMALLTALK:
             return self.replies.smalltalk(language, empty=not inquiry.text.strip())
-        if user.role is Role.GUEST:
+        if user.faq_only:
             return self.replies.guest_handoff(language)
         return self.replies.handoff_at(decision.next_opening, inquiry.at, language)
 
