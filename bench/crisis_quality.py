@@ -32,16 +32,16 @@ def main(argv: list[str]) -> None:
     examples = read_examples(
         resources.files("bot.data").joinpath("crisis_examples.tsv").read_text("utf-8")
     )
-    faq = [t for e in bundled_faq().entries for t in (e.question, *e.phrasings)]
+    faq = bundled_faq()
     print(f"## crisis_examples.tsv, {_FOLDS}-fold cross-validated")
     folds = [examples[i::_FOLDS] for i in range(_FOLDS)]
     judged = []
     for i, fold in enumerate(folds):
         rest = [e for j, other in enumerate(folds) if j != i for e in other]
-        detector = CrisisDetector.bundled(rest, calm=faq)
+        detector = CrisisDetector.bundled(rest, calm=faq.questions())
         judged += [(e, detector.assess(e.text).crisis, detector) for e in fold]
     report(judged, verbose)
-    detector = build_detector(bundled_faq())
+    detector = build_detector(faq)
     for path in [DATA / "crisis_heldout.tsv", *(Path(a) for a in argv if a != "-v")]:
         print(f"\n## {path.name}")
         rows = read_examples(path.read_text(encoding="utf-8"))

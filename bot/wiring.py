@@ -23,7 +23,7 @@ def build_matcher(faq: Faq) -> Matcher:
 def build_detector(faq: Faq) -> CrisisDetector:
     """Build the crisis detector; the FAQ's questions teach it what calm messages look like
     (terse searches such as "school voor kinderen uit het azc" among them)."""
-    return CrisisDetector.bundled(calm=[t for e in faq.entries for t in (e.question, *e.phrasings)])
+    return CrisisDetector.bundled(calm=faq.questions())
 
 
 def load_checked(settings: Settings) -> tuple[Faq, Matcher]:

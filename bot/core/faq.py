@@ -72,6 +72,10 @@ class Faq:
         """Return the theme with this id, or None."""
         return next((t for t in self.themes if t.id == theme_id), None)
 
+    def questions(self) -> list[str]:
+        """Return every Dutch way the FAQ asks: each entry's question and its phrasings."""
+        return [text for e in self.entries for text in (e.question, *e.phrasings)]
+
     def in_theme(self, theme_id: str) -> tuple[Entry, ...]:
         """Return the entries of one theme, in file order."""
         return tuple(e for e in self.entries if e.theme == theme_id)
