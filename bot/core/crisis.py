@@ -114,7 +114,7 @@ class _WordOdds:
         self._cache: dict[str, str] = {}
         counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
         for example in examples:
-            counts[example.crisis].update(self._stems(example.text, learn=True))
+            counts[example.crisis].update(self._stems(fold(example.text).split(), learn=True))
         vocabulary = len(counts[True].keys() | counts[False].keys())
         totals = {label: sum(c.values()) + vocabulary for label, c in counts.items()}
         self._weights = {
@@ -123,12 +123,12 @@ class _WordOdds:
             for stem in counts[True].keys() | counts[False].keys()
         }
 
-    def _stems(self, text: str, *, learn: bool = False) -> set[str]:
+    def _stems(self, words: Iterable[str], *, learn: bool = False) -> set[str]:
         # The examples repeat their words and the stemmer is pure Python, so the stems of
         # the examples' words are kept; a user's new words are stemmed and not kept, so the
         # cache cannot grow with what users type.
         stems = set()
-        for word in fold(text).split():
+        for word in words:
             if word in self._skip:
                 continue
             stem = self._cache.get(word) or self._stemmer.stemWord(word)
@@ -137,9 +137,10 @@ class _WordOdds:
             stems.add(stem)
         return stems
 
-    def lean(self, text: str) -> float:
-        """Return the log odds that the words are a crisis's; words never seen weigh nothing."""
-        return sum(self._weights.get(stem, 0.0) for stem in self._stems(text))
+    def lean(self, words: Iterable[str]) -> float:
+        """Return the log odds that folded words are a crisis's; words never seen weigh
+        nothing."""
+        return sum(self._weights.get(stem, 0.0) for stem in self._stems(words))
 
 
 def read_examples(text: str) -> list[Example]:
@@ -204,7 +205,7 @@ class CrisisDetector:
             # People who ask the helpdesk something ask it; people who tell it something
             # often tell it because something is going on, in words no list foresees
             # ("bij de opvang staan mannen met bivakmutsen"). The words decide.
-            lean = self.odds.lean(text)
+            lean = self.odds.lean(whole.words)
             events = [f"report (words lean {lean:+.1f})"] if lean > _LEAN else []
         asked = [w for w in self.events.found(whole) if w not in events]
         # A question opener ("wat is…") makes a cry calm ("wat doe ik bij een noodgeval"),
