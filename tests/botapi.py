@@ -1,7 +1,8 @@
 """A small Bot API server on 127.0.0.1 for tests: enough of Telegram to be faithful.
 
 Tests play users (`say`, `press`), and read what the bot sent (`wait_for`). Failures can
-be injected per method (`fail`), to test retries.
+be injected per method (`fail`, for the next few calls) or for a stretch of time (`fault`:
+429, 500, 502, a lost answer, a dropped connection), to test retries and exactly-once.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ import contextlib
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT = {"id": 1000, "is_bot": True, "first_name": "OTAV helpdesk", "username": "otav_test_bot"}
 GROUP_ID = -100123
+
+FaultKind = Literal["429", "500", "502", "slow", "drop"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "502", "slow", "drop")
+# Methods a fault leaves alone unless it names them: the bot must keep polling and starting.
+UNFAULTED = frozenset({"getupdates", "getme", "setmycommands", "deletewebhook"})
+TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Sent:
     thread_id: int | None = None
     reply_to: int | None = None
     received_at: float = field(default_factory=time.perf_counter)
+    edited: bool = False  # an editMessageText, not a new message
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -71,6 +80,28 @@ class Sent:
         raise AssertionError(f"no button with {label_part!r} in {self.buttons}")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A failure that every matching request meets until `until` (time.monotonic)."""
+
+    kind: FaultKind
+    until: float
+    chat_id: int | None = None
+    method: str | None = None  # lower case; None: all but UNFAULTED
+    retry_after: int = 1
+    delay: float = 10.0
+
+    def matches(self, method: str, chat_id: int | None, now: float) -> bool:
+        """Tell whether a request of `method` to `chat_id` meets this fault at `now`."""
+        if now >= self.until:
+            return False
+        if self.chat_id is not None and chat_id != self.chat_id:
+            return False
+        if self.method is None:
+            return method.lower() not in UNFAULTED
+        return method.lower() == self.method
+
+
 class BotApiServer:
     """The fake Telegram: an aiohttp app with an update queue and a record of sent messages."""
 
@@ -86,11 +117,15 @@ class BotApiServer:
         self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
         self.pressed_at: dict[str, float] = {}  # query id -> when a test queued the press
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
+        self.faults: list[Fault] = []
+        self.faulted: list[tuple[str, str, int | None]] = []  # (method, kind, chat id)
+        self.calls_at: list[tuple[float, str]] = []  # (time.monotonic(), method), as faults
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._thread_ids = itertools.count(5000)
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
+        self._stopping = asyncio.Event()  # lets held-back "slow" answers go at once on stop
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -99,6 +134,7 @@ class BotApiServer:
         return f"http://127.0.0.1:{self.port}/bot"
 
     async def start(self) -> None:
+        self._stopping.clear()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -110,6 +146,9 @@ class BotApiServer:
         self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        # A "slow" handler still holding its answer would keep cleanup() waiting (aiohttp
+        # waits for running handlers), so release them first.
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -230,6 +269,43 @@ class BotApiServer:
         """Make the next `times` calls of a method fail with an HTTP status."""
         self.failures.setdefault(method.lower(), []).extend([(status, retry_after)] * times)
 
+    def fault(
+        self,
+        kind: FaultKind,
+        seconds: float,
+        *,
+        chat_id: int | None = None,
+        method: str | None = None,
+        retry_after: int = 1,
+        delay: float = 10.0,  # more than PTB's default 5 s read timeout
+    ) -> None:
+        """Make every matching request meet `kind` for the next `seconds`."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {FAULT_KINDS}")
+        self.faults.append(
+            Fault(
+                kind=kind,
+                until=time.monotonic() + seconds,
+                chat_id=chat_id,
+                method=method.lower() if method else None,
+                retry_after=retry_after,
+                delay=delay,
+            )
+        )
+
+    def clear_faults(self) -> None:
+        """End all faults now."""
+        self.faults.clear()
+
+    def duplicates(self, chat_id: int | None = None) -> list[str]:
+        """Return texts sent (not edited) more than once to one chat, once per chat."""
+        counts = Counter(
+            (s.chat_id, s.text)
+            for s in self.sent
+            if not s.edited and (chat_id is None or s.chat_id == chat_id)
+        )
+        return [text for (_, text), n in counts.items() if n > 1]
+
     # --- the Bot API ---------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -238,10 +314,28 @@ class BotApiServer:
             return _error(401, "Unauthorized")
         params = await _params(request)
         self.calls.append((method, params))
+        self.calls_at.append((time.monotonic(), method))
+        # A timed fault goes first: during an outage the `fail` queue is not used up.
+        fault = self._fault_for(method, params)
+        if fault is not None:
+            self.faulted.append((method, fault.kind, _chat_id(params)))
+            if fault.kind == "drop":
+                return _drop(request)
+            if fault.kind != "slow":
+                return _fault_error(fault)
         queued = self.failures.get(method.lower())
         if queued:
             status, retry_after = queued.pop(0)
-            return _error(status, "Too Many Requests" if status == 429 else "Internal", retry_after)
+            text = "Too Many Requests" if status == 429 else "Internal"
+            response = _error(status, text, retry_after)
+        else:
+            response = await self._carry_out(method, params)
+        if fault is not None:  # "slow": Telegram did it, but the answer comes too late
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), fault.delay)
+        return response
+
+    async def _carry_out(self, method: str, params: dict[str, Any]) -> web.Response:
         handler = getattr(self, f"_api_{method.lower()}", None)
         if handler is None:
             return _ok(True)
@@ -251,6 +345,12 @@ class BotApiServer:
         if isinstance(result, web.Response):
             return result
         return _ok(result)
+
+    def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
+        now = time.monotonic()
+        self.faults = [f for f in self.faults if f.until > now]  # forget ended ones
+        chat_id = _chat_id(params)
+        return next((f for f in self.faults if f.matches(method, chat_id, now)), None)
 
     def _api_getme(self, params: dict[str, Any]) -> Any:
         return {
@@ -274,9 +374,10 @@ class BotApiServer:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
-        text = str(params["text"])
-        if len(text) > 4096:
-            return _error(400, "Bad Request: message is too long")
+        text = str(params.get("text") or "")
+        refused = _refuse_text(text)
+        if refused is not None:
+            return refused
         markup = _json(params.get("reply_markup"))
         for row in (markup or {}).get("inline_keyboard", []):
             for button in row:
@@ -297,11 +398,16 @@ class BotApiServer:
         return self._as_message(sent)
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> Any:
+        text = str(params.get("text") or "")
+        refused = _refuse_text(text)
+        if refused is not None:
+            return refused
         sent = Sent(
             chat_id=int(params["chat_id"]),
             message_id=int(params["message_id"]),
-            text=str(params["text"]),
+            text=text,
             markup=_json(params.get("reply_markup")),
+            edited=True,
         )
         self.sent.append(sent)
         self._new_sent.set()
@@ -375,6 +481,44 @@ def _json(value: Any) -> Any:
     if value is None or isinstance(value, dict | list):
         return value
     return json.loads(value)
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    """Return the request's numeric chat id (form data sends it as a string), if any."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):  # absent, or an "@channel" name
+        return None
+
+
+def _refuse_text(text: str) -> web.Response | None:
+    """Refuse a message text as Telegram does: empty, or over 4096 UTF-16 code units."""
+    if not text:
+        return _error(400, "Bad Request: message text is empty")
+    # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice.
+    if len(text.encode("utf-16-le")) // 2 > TELEGRAM_MAX_TEXT:
+        return _error(400, "Bad Request: message is too long")
+    return None
+
+
+def _fault_error(fault: Fault) -> web.Response:
+    """Return the HTTP error of a "429", "500" or "502" fault, in Telegram's shape."""
+    if fault.kind == "429":
+        description = f"Too Many Requests: retry after {fault.retry_after}"
+        return _error(429, description, fault.retry_after)
+    description = "Internal Server Error" if fault.kind == "500" else "Bad Gateway"
+    return _error(int(fault.kind), description)
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection so that the client gets no HTTP answer at all."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    # aiohttp still tries to write what the handler returns; on the closing transport that
+    # raises ConnectionResetError, which it takes for a premature client disconnection and
+    # ignores. Raising instead would be logged as an error and answered with a 500.
+    return web.Response(status=204)
 
 
 def _ok(result: Any) -> web.Response:
