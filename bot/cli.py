@@ -39,6 +39,7 @@ from bot.core.paging import Pager
 from bot.core.text import clean
 from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
+from bot.store.checks import check_database
 from bot.store.sqlite import Store
 from bot.wiring import build_matcher, build_triage
 
@@ -297,6 +298,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure as configure_logging
 
     configure_logging(settings.telegram.token)
+    if str(settings.database) != ":memory:":
+        check_database(settings.database)  # refuse an empty, damaged or read-only one
     app = build_application(settings, build_triage(settings), SystemClock())
     try:
         run(app, settings)
@@ -311,6 +314,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
+    if str(settings.database) != ":memory:":
+        check_database(settings.database)  # else an empty file would become a new database
+
     async def main() -> int:
         store = await Store.open(settings.database)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import sys
 from pathlib import Path
@@ -111,3 +112,20 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
     finally:
         await bot.stop()
     assert len(api.to(555)) == 1  # the forged update was never handled
+
+
+async def test_an_empty_database_file_is_refused_in_one_line_and_left_alone(
+    tmp_path: Path,
+) -> None:
+    server = BotApiServer()  # never started: the bot must stop before it calls Telegram
+    config = write_config(tmp_path, server, ack_timeout="5m", sweep="2s")
+    config.write_text(config.read_text().replace(server.base_url, "http://127.0.0.1:9/bot"))
+    database = tmp_path / "db.sqlite3"
+    database.touch()
+    code, err = await run_bot(config)
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: {database} is empty: restore it from a backup, or delete it to start afresh"
+    ]
+    assert database.stat().st_size == 0
+    assert sorted(os.listdir(tmp_path)) == ["config.toml", "db.sqlite3"]  # no -wal, -journal
