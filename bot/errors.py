@@ -3,7 +3,9 @@
 HelpdeskError
  ├── ConfigError     a config file or value is wrong (names file and key)
  ├── FaqError        the FAQ content is invalid (lists file:entry: reason lines)
- └── UsageError      a command-line argument is wrong (says what is expected)
+ ├── UsageError      a command-line argument is wrong (says what is expected)
+ └── StoreError      the database cannot be opened, migrated or written
+      └── StoreBusy  another process holds the database's write lock: try again soon
 """
 
 
@@ -28,4 +30,8 @@ class UsageError(HelpdeskError):
 
 
 class StoreError(HelpdeskError):
-    """The database cannot be opened or migrated."""
+    """The database cannot be opened, migrated or written."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the database's write lock; the same write may succeed soon."""

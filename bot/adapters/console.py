@@ -160,7 +160,7 @@ class ConsoleChat:
             if message.chat_id == YOU and message.buttons:
                 self.options = message.buttons
                 shown += [f"  [{i}] {b.label}" for i, b in enumerate(message.buttons, start=1)]
-            await self.store.outbox.sent(pending.id, None, self.clock.now())
+            await self.store.outbox.sent(pending.ids, None, self.clock.now())
         return shown
 
     async def _command(self, text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -31,8 +30,9 @@ from bot.core.triage import Triage
 AGENT_ROLES = frozenset({Role.AGENT, Role.ADMIN})
 _TICKET_MARK = re.compile(r"^(?:🎫 Vraag |✉️ |⚠️ |✋ )#(\d+)")
 PAGER_ACTIONS = frozenset({"ack", "pass", "resolve", "escfb", "ho"})
-_REMEMBERED_QUESTIONS = 10_000
 _SENT_KEPT = timedelta(days=7)
+# A question or shared number older than this asks for no page.
+_DRAFT_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,6 @@ class Desk:
         self.helpdesk = helpdesk
         self.pager = pager
         self.texts = triage.replies.texts
-        # The last question per user, so "ask a person" knows what to hand over. In memory
-        # only: after a restart the user is asked to type it again.
-        self._last: OrderedDict[int, str] = OrderedDict()
-        self._phones: dict[int, str] = {}
 
     async def identify(self, sender: Sender) -> tuple[Member | None, User]:
         """Return the stored member (if any) and the routing view of a sender."""
@@ -141,7 +137,7 @@ class Desk:
         ticket = await self.store.tickets.open_for(sender.user_id)
         if ticket is not None and text.strip():
             return [await self._follow_up(ticket, text, user.language, now)]
-        self._remember(sender.user_id, text)
+        await self._remember(sender.user_id, text)
         reply = self.triage.compose(decision, inquiry)
         if decision.route in (Route.HANDOFF, Route.CLARIFY):
             await self.store.notes.unanswered(text, decision.route.value, now)
@@ -163,7 +159,6 @@ class Desk:
         if toast is not None or action.partition(":")[0] in PAGER_ACTIONS:
             return Answer(toast=toast)
         if action == "forget":
-            self._phones.pop(sender.user_id, None)
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
         kind, _, arg = action.partition(":")
@@ -194,7 +189,9 @@ class Desk:
             tickets=len(tickets),
             open=sum(t.is_open for t in tickets),
             pages=await self.pager.store.pages_by(sender.user_id),
-            phone=self.texts.get("yes" if sender.user_id in self._phones else "no", lang),
+            phone=self.texts.get(
+                "yes" if await self.store.drafts.has_phone(sender.user_id) else "no", lang
+            ),
             days=self.helpdesk.retention.days,
         )
         return Reply(text)
@@ -211,6 +208,7 @@ class Desk:
         """
         now = self.clock.now()
         await self.store.outbox.purge(now - _SENT_KEPT)
+        await self.store.drafts.purge(now - _DRAFT_KEPT)
         return await self.store.tickets.purge_closed(now - self.helpdesk.retention)
 
     # --- the agents' group ---------------------------------------------------------------
@@ -269,6 +267,8 @@ class Desk:
                 dedupe_key=f"agent:{message_id}",
                 purpose="relay_user",
                 ref=ticket.id,
+                batch=f"agent:{ticket.id}",
+                origin=self.helpdesk.chat_id,
             ),
             now,
         )
@@ -358,6 +358,23 @@ class Desk:
             self.clock.now(),
         )
 
+    async def refused(self, message: Outgoing, reason: str) -> None:
+        """Tell whoever caused a message that Telegram refused it, so nobody believes it
+        arrived. What they wrote stays with the ticket or page it belongs to."""
+        if message.origin is None or message.origin == message.chat_id:
+            return
+        user = await self.store.users.get(message.origin)
+        text = self.texts.get("undelivered", user.language if user else "nl", reason=reason)
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=message.origin,
+                text=text,
+                dedupe_key=f"refused:{message.dedupe_key}",
+                urgent=message.urgent,
+            ),
+            self.clock.now(),
+        )
+
     # --- inside ----------------------------------------------------------------------------
 
     async def _crisis(
@@ -367,15 +384,16 @@ class Desk:
         reply = self.triage.compose(decision, inquiry)
         question = inquiry.text.strip() or self.texts.get("crisis_button", "nl")
         auto = self.triage.settings.crisis.after_hours_policy == "auto"
-        self._remember(sender.user_id, question)
+        await self._remember(sender.user_id, question)
         if decision.route is Route.CRISIS_AFTER_HOURS_MAYOR:
             if auto and member is not None:
-                await self.pager.page(member, question, self._phones.pop(sender.user_id, None))
+                phone = await self.store.drafts.take_phone(sender.user_id)
+                await self.pager.page(member, question, phone)
         else:
             ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
             if decision.route is Route.CRISIS_OFFICE:
                 await self._alert_region(ticket, user)
-        return [Reply(reply.text, reply.buttons, self._keyboard(user))]
+        return [Reply(reply.text, reply.buttons, self._keyboard(user), urgent=True)]
 
     async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
         row = await self.store.tickets.add_message(ticket.id, "user", text, now)
@@ -388,6 +406,8 @@ class Desk:
                     urgent=ticket.urgent,
                     purpose="followup",
                     ref=ticket.id,
+                    batch=f"followup:{ticket.id}",
+                    origin=ticket.chat_id,
                 ),
                 now,
             )
@@ -399,7 +419,7 @@ class Desk:
         existing = await self.store.tickets.open_for(sender.user_id)
         if existing is not None:
             return Reply(self.texts.get("ticket_followup", user.language, id=existing.id))
-        question = self._last.get(sender.user_id, "")
+        question = await self.store.drafts.question(sender.user_id)
         if not question:
             return Reply(self.texts.get("empty", user.language))
         now = self.clock.now()
@@ -414,16 +434,19 @@ class Desk:
     async def _page(self, sender: Sender, member: Member | None, user: User) -> list[Reply]:
         if member is None or not user.is_mayor:
             return [Reply(self.texts.get("page_not_allowed", user.language))]
-        question = self._last.get(sender.user_id) or self.texts.get("crisis_button", "nl")
-        refusal = await self.pager.page(member, question, self._phones.pop(sender.user_id, None))
-        return [refusal] if refusal else []
+        question = await self.store.drafts.question(sender.user_id)
+        phone = await self.store.drafts.take_phone(sender.user_id)
+        refusal = await self.pager.page(
+            member, question or self.texts.get("crisis_button", "nl"), phone
+        )
+        return [replace(refusal, urgent=True)] if refusal else []
 
     async def share_phone(self, sender: Sender, owner: int | None, phone: str) -> Reply:
-        """Keep a mayor's own shared number in memory, for their next page only."""
+        """Keep a mayor's own shared number, for their next page only."""
         _, user = await self.identify(sender)
         if owner != sender.user_id or not user.is_mayor:
             return Reply(self.texts.get("phone_not_kept", user.language))
-        self._phones[sender.user_id] = phone
+        await self.store.drafts.keep_phone(sender.user_id, phone, self.clock.now())
         return Reply(self.texts.get("phone_kept", user.language))
 
     async def _open_ticket(
@@ -459,6 +482,7 @@ class Desk:
                 urgent=urgent,
                 purpose="ticket",
                 ref=ticket.id,
+                origin=sender.chat_id,
                 topic=" ".join(title.split())[:120] if self.helpdesk.mode == "topics" else None,
             ),
             now,
@@ -540,10 +564,6 @@ class Desk:
         text = self.texts.get("button_expired", user.language)
         return Answer(toast=text, replies=(Reply(text),))
 
-    def _remember(self, user_id: int, text: str) -> None:
-        if not text.strip():
-            return
-        self._last[user_id] = text
-        self._last.move_to_end(user_id)
-        while len(self._last) > _REMEMBERED_QUESTIONS:
-            self._last.popitem(last=False)
+    async def _remember(self, user_id: int, text: str) -> None:
+        if text.strip():
+            await self.store.drafts.remember(user_id, text, self.clock.now())

@@ -99,6 +99,8 @@ class Reply:
     buttons: tuple[Button, ...] = field(default=())
     # Persistent quick-reply buttons; action "crisis" sends the label, "share_phone" a contact.
     keyboard: tuple[Button, ...] = ()
+    # Delivered before anything routine: a crisis reply, or what paging says.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ CLOSE_TOPIC = "close_topic"
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message for someone other than the sender, delivered through the outbox."""
+    """A message delivered through the outbox: a reply, a relay, a page or a ticket post."""
 
     chat_id: int
     text: str
@@ -171,6 +173,12 @@ class Outgoing:
     ref: int | None = None
     # In a forum group: open a topic with this title first and post into it.
     topic: str | None = None
+    # Persistent quick replies under the message (see Reply.keyboard).
+    keyboard: tuple[Button, ...] = ()
+    # Messages of one batch still queued together go as one (a burst of follow-ups).
+    batch: str | None = None
+    # The private chat of whoever caused this message: told when it cannot be delivered.
+    origin: int | None = None
 
 
 @dataclass(frozen=True)

@@ -413,7 +413,13 @@ class Pager:
         stamp = f"{now.timestamp():.6f}"
         await self.store.send(
             Outgoing(
-                chat_id, body, f"relay:{esc.id}:{sender.user_id}:{chat_id}:{stamp}", urgent=True
+                chat_id,
+                body,
+                f"relay:{esc.id}:{sender.user_id}:{chat_id}:{stamp}",
+                urgent=True,
+                # A burst still queued for the officer goes as one message.
+                batch=f"relay:{esc.id}:{sender.user_id}",
+                origin=sender.chat_id,
             ),
             now,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime
 from typing import Any
@@ -14,15 +13,16 @@ from bot.core.models import Outgoing
 from bot.core.roster import Plan, Responder
 from bot.store.outbox import Outbox
 from bot.store.rows import moment, stamp
+from bot.store.transaction import Transactions
 
 
 class Escalations:
     """The escalations and escalation_events tables."""
 
-    def __init__(self, db: aiosqlite.Connection, outbox: Outbox, lock: asyncio.Lock) -> None:
+    def __init__(self, db: aiosqlite.Connection, outbox: Outbox, transaction: Transactions) -> None:
         self.db = db
         self.outbox = outbox
-        self.lock = lock  # one transaction at a time on the shared connection
+        self.transaction = transaction
 
     async def next_id(self) -> int:
         """Return the id the next escalation will get."""
@@ -34,39 +34,33 @@ class Escalations:
         self, transition: Transition, messages: list[Outgoing], now: datetime, *, new: bool = False
     ) -> None:
         """Write the escalation's new state, its event and its messages in one transaction."""
-        async with self.lock:
+        async with self.transaction():
             await self._write(transition, messages, now, new=new)
 
     async def _write(
         self, transition: Transition, messages: list[Outgoing], now: datetime, *, new: bool
     ) -> None:
         esc = transition.escalation
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            if new:
-                await self._insert(esc)
-            else:
-                await self._update(esc)
-            await self.db.execute(
-                """INSERT INTO escalation_events
-                   (escalation_id, event, actor, state, level, detail, at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    esc.id,
-                    transition.event,
-                    transition.actor,
-                    esc.state.value,
-                    esc.level,
-                    transition.detail,
-                    stamp(now),
-                ),
-            )
-            for message in messages:
-                await self.outbox.put(message, now)
-        except Exception:
-            await self.db.rollback()
-            raise
-        await self.db.commit()
+        if new:
+            await self._insert(esc)
+        else:
+            await self._update(esc)
+        await self.db.execute(
+            """INSERT INTO escalation_events
+               (escalation_id, event, actor, state, level, detail, at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (
+                esc.id,
+                transition.event,
+                transition.actor,
+                esc.state.value,
+                esc.level,
+                transition.detail,
+                stamp(now),
+            ),
+        )
+        for message in messages:
+            await self.outbox.put(message, now)
 
     async def get(self, escalation_id: int) -> Escalation | None:
         """Return an escalation by id."""

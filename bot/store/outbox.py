@@ -3,71 +3,130 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.core.models import Button, Outgoing
 from bot.store.rows import stamp
 
+# next_attempt_at of a message to send at once: sorts before every stamp, so it is due
+# whatever clock compares (tests run the desk on a fixed date and the courier on real time).
+_AT_ONCE = ""
+# Queued messages of one batch are joined into one, up to this many.
+_BATCH_MAX = 20
+
+_PENDING = "sent_at IS NULL AND failed_at IS NULL"
+# A chat's queue: urgent messages first, then in the order they were queued.
+_LANE_ORDER = "priority DESC, id"
+
 
 @dataclass(frozen=True)
 class Pending:
-    """An outbox row waiting to be sent."""
+    """The next message of a chat: one outbox row, or a batch of rows sent as one message."""
 
     id: int
-    message: Outgoing
     attempts: int
+    parts: tuple[tuple[int, Outgoing], ...]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """Every row this message stands for."""
+        return tuple(i for i, _ in self.parts)
+
+    @property
+    def message(self) -> Outgoing:
+        """The message to send: the texts of a batch joined, the last one's buttons."""
+        first, last = self.parts[0][1], self.parts[-1][1]
+        if len(self.parts) == 1:
+            return first
+        return replace(
+            first,
+            text="\n\n".join(m.text for _, m in self.parts),
+            buttons=last.buttons,
+            keyboard=last.keyboard or first.keyboard,
+        )
 
 
 class Outbox:
-    """The outbox table."""
+    """The outbox table, one queue (lane) per chat."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
 
     async def put(self, message: Outgoing, now: datetime) -> bool:
         """Queue a message; False when one with the same dedupe key was queued before."""
-        payload = {
-            "text": message.text,
-            "buttons": [[b.label, b.action] for b in message.buttons],
-            "thread_id": message.thread_id,
-            "reply_to": message.reply_to,
-            "topic": message.topic,
-        }
         cursor = await self.db.execute(
             """INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, payload, priority, purpose, ref,
-                                             next_attempt_at, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                             batch, origin, next_attempt_at, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 message.dedupe_key,
                 message.chat_id,
-                json.dumps(payload, ensure_ascii=False),
+                json.dumps(_payload(message), ensure_ascii=False),
                 int(message.urgent),
                 message.purpose,
                 message.ref,
-                stamp(now),
+                message.batch,
+                message.origin,
+                _AT_ONCE,
                 stamp(now),
             ),
         )
         return cursor.rowcount > 0
 
-    async def due(self, now: datetime, limit: int = 20) -> list[Pending]:
-        """Return messages due for sending: urgent ones first, then oldest first."""
+    async def lanes(self, now: datetime, busy: Collection[int]) -> list[tuple[int, bool]]:
+        """Return (chat, urgent) for chats whose next message is due, urgent ones first.
+
+        A chat whose next message waits for a retry sends nothing else meanwhile: that keeps
+        each chat's messages in order (a page before the relays that follow it).
+        """
         async with self.db.execute(
-            """SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
-               AND next_attempt_at <= ? ORDER BY priority DESC, id LIMIT ?""",
-            (stamp(now), limit),
+            f"""SELECT chat_id, priority FROM (
+                    SELECT chat_id, priority, id, next_attempt_at, row_number() OVER
+                        (PARTITION BY chat_id ORDER BY {_LANE_ORDER}) AS place
+                    FROM outbox WHERE {_PENDING})
+                WHERE place = 1 AND next_attempt_at <= ? ORDER BY {_LANE_ORDER}""",
+            (stamp(now),),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [Pending(id=r["id"], message=_message(r), attempts=r["attempts"]) for r in rows]
+        return [(int(r[0]), bool(r[1])) for r in rows if int(r[0]) not in busy]
 
-    async def sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
-        """Mark a message delivered."""
-        await self.db.execute(
+    async def due(self, now: datetime, limit: int = 100) -> list[Pending]:
+        """Return every due message, urgent first, each on its own (for the console)."""
+        async with self.db.execute(
+            f"SELECT * FROM outbox WHERE {_PENDING} AND next_attempt_at <= ?"
+            f" ORDER BY {_LANE_ORDER} LIMIT ?",
+            (stamp(now), limit),
+        ) as cursor:
+            return [_pending([r]) for r in await cursor.fetchall()]
+
+    async def next_in(self, chat_id: int, now: datetime) -> Pending | None:
+        """Return a chat's next message if it is due, joined with the rows batched behind it."""
+        async with self.db.execute(
+            f"SELECT * FROM outbox WHERE chat_id = ? AND {_PENDING} ORDER BY {_LANE_ORDER} LIMIT ?",
+            (chat_id, _BATCH_MAX),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows or rows[0]["next_attempt_at"] > stamp(now):
+            return None
+        head = rows[0]
+        run = [head]
+        if head["batch"] is not None:
+            for row in rows[1:]:
+                if row["batch"] != head["batch"] or row["next_attempt_at"] > stamp(now):
+                    break
+                run.append(row)
+        return _pending(run)
+
+    async def sent(self, ids: Collection[int], message_id: int | None, now: datetime) -> None:
+        """Mark messages delivered."""
+        await self.db.executemany(
             "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
-            (stamp(now), message_id, row_id),
+            [(stamp(now), message_id, i) for i in ids],
         )
 
     async def retry(self, row_id: int, at: datetime, error: str) -> None:
@@ -78,18 +137,16 @@ class Outbox:
             (stamp(at), error, row_id),
         )
 
-    async def failed(self, row_id: int, error: str, now: datetime) -> None:
-        """Give a message up for good (e.g. the user blocked the bot)."""
-        await self.db.execute(
+    async def failed(self, ids: Collection[int], error: str, now: datetime) -> None:
+        """Give messages up for good (the user blocked the bot, Telegram refused them)."""
+        await self.db.executemany(
             "UPDATE outbox SET failed_at = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
-            (stamp(now), error, row_id),
+            [(stamp(now), error, i) for i in ids],
         )
 
     async def backlog(self) -> int:
         """Return how many messages wait to be sent."""
-        async with self.db.execute(
-            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        ) as cursor:
+        async with self.db.execute(f"SELECT count(*) FROM outbox WHERE {_PENDING}") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -101,6 +158,25 @@ class Outbox:
         return cursor.rowcount
 
 
+def _payload(message: Outgoing) -> dict[str, Any]:
+    return {
+        "text": message.text,
+        "buttons": [[b.label, b.action] for b in message.buttons],
+        "keyboard": [[b.label, b.action] for b in message.keyboard],
+        "thread_id": message.thread_id,
+        "reply_to": message.reply_to,
+        "topic": message.topic,
+    }
+
+
+def _pending(rows: list[aiosqlite.Row]) -> Pending:
+    return Pending(
+        id=rows[0]["id"],
+        attempts=rows[0]["attempts"],
+        parts=tuple((int(r["id"]), _message(r)) for r in rows),
+    )
+
+
 def _message(row: aiosqlite.Row) -> Outgoing:
     payload = json.loads(row["payload"])
     return Outgoing(
@@ -108,10 +184,13 @@ def _message(row: aiosqlite.Row) -> Outgoing:
         text=payload["text"],
         dedupe_key=row["dedupe_key"],
         buttons=tuple(Button(label, action) for label, action in payload["buttons"]),
+        keyboard=tuple(Button(label, action) for label, action in payload.get("keyboard", [])),
         thread_id=payload["thread_id"],
         reply_to=payload["reply_to"],
         topic=payload.get("topic"),
         urgent=bool(row["priority"]),
         purpose=row["purpose"],
         ref=row["ref"],
+        batch=row["batch"],
+        origin=row["origin"],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -10,14 +9,15 @@ import aiosqlite
 
 from bot.core.roster import Shift
 from bot.store.rows import moment, stamp
+from bot.store.transaction import Transactions
 
 
 class Shifts:
     """The shifts table."""
 
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+    def __init__(self, db: aiosqlite.Connection, transaction: Transactions) -> None:
         self.db = db
-        self.lock = lock  # one transaction at a time on the shared connection
+        self.transaction = transaction
 
     async def add(self, shift: Shift) -> int:
         """Add a shift; return its id."""
@@ -32,18 +32,12 @@ class Shifts:
         return how many were added."""
         rows = [(s.user_id, s.level, stamp(s.start), stamp(s.end)) for s in shifts]
         ends = [(stamp(s.end), s.id) for s in shortened if s.id is not None]
-        async with self.lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                await self.db.executemany("UPDATE shifts SET ends_at = ? WHERE id = ?", ends)
-                await self.db.executemany(
-                    "INSERT INTO shifts (user_id, level, starts_at, ends_at) VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-            except Exception:
-                await self.db.rollback()
-                raise
-            await self.db.commit()
+        async with self.transaction():
+            await self.db.executemany("UPDATE shifts SET ends_at = ? WHERE id = ?", ends)
+            await self.db.executemany(
+                "INSERT INTO shifts (user_id, level, starts_at, ends_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
         return len(rows)
 
     async def remove(self, shift_id: int) -> bool:

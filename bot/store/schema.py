@@ -142,4 +142,27 @@ MIGRATIONS: tuple[str, ...] = (
         at  TEXT NOT NULL
     );
     """,
+    # 4: the inbox (updates kept before Telegram is told they arrived), drafts, outbox lanes
+    """
+    CREATE TABLE inbox (
+        update_id   INTEGER PRIMARY KEY,
+        payload     TEXT,                         -- the update as JSON; NULL once handled
+        received_at TEXT NOT NULL,
+        handled_at  TEXT
+    );
+    CREATE INDEX inbox_pending ON inbox (handled_at);
+    INSERT INTO inbox (update_id, received_at, handled_at)
+        SELECT update_id, at, at FROM seen_updates;
+    DROP TABLE seen_updates;
+    CREATE TABLE drafts (
+        user_id  INTEGER PRIMARY KEY,
+        question TEXT,                            -- the last question: "ask a person", a page
+        phone    TEXT,                            -- a mayor's own number, for their next page only
+        at       TEXT NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN batch TEXT;     -- queued rows with the same batch go as one
+    ALTER TABLE outbox ADD COLUMN origin INTEGER; -- the chat to tell when it cannot be delivered
+    CREATE INDEX outbox_lane ON outbox (chat_id, priority, id)
+        WHERE sent_at IS NULL AND failed_at IS NULL;
+    """,
 )

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiosqlite
 
 from bot.store.database import open_database
+from bot.store.drafts import Drafts
 from bot.store.escalations import Escalations
+from bot.store.inbox import Inbox
 from bot.store.notes import Notes
 from bot.store.outbox import Outbox
 from bot.store.paging import PagingRecords
 from bot.store.roster import Shifts
 from bot.store.tickets import Tickets
-from bot.store.updates import SeenUpdates
+from bot.store.transaction import Transactions
 from bot.store.users import Invites, Users
 
 
@@ -28,11 +29,12 @@ class Store:
         self.tickets = Tickets(db)
         self.notes = Notes(db)
         self.outbox = Outbox(db)
-        self.updates = SeenUpdates(db)
-        # One transaction at a time on the shared connection.
-        self.lock = asyncio.Lock()
-        self.shifts = Shifts(db, self.lock)
-        self.escalations = Escalations(db, self.outbox, self.lock)
+        self.inbox = Inbox(db)
+        self.drafts = Drafts(db)
+        # Every write runs inside one: see Transactions.
+        self.transaction = Transactions(db)
+        self.shifts = Shifts(db, self.transaction)
+        self.escalations = Escalations(db, self.outbox, self.transaction)
         self.paging = PagingRecords(
             db=db,
             escalations=self.escalations,

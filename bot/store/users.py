@@ -90,7 +90,7 @@ class Users:
     async def forget(self, user_id: int) -> None:
         """Erase what the bot keeps about a user, who asked for it.
 
-        Gone: their row, tickets, the invite's name, and every message queued for them or
+        Gone: their row, tickets, drafts, the invite's name, and every message queued for them or
         carrying their ticket. Their crisis pages stay as a log line for accountability,
         without their name, message or phone number. (In Telegram a private chat's id is
         the user's id.)
@@ -101,6 +101,7 @@ class Users:
             (user_id, user_id),
         )
         await self.db.execute("DELETE FROM tickets WHERE user_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
         await self.db.execute(
             "UPDATE escalations SET mayor_name = '-', message = '', phone = NULL"
             " WHERE mayor_id = ?",

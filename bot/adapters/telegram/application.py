@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -18,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.core.clock import SystemClock
 from bot.core.desk import Desk
 from bot.core.paging import Pager
 from bot.core.ports import Clock
@@ -27,12 +29,14 @@ from bot.store.sqlite import Store
 
 from .courier import Courier
 from .frontend import Frontend
+from .intake import DurableQueue, Intake
 from .updates import ChatOrderedProcessor
 
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
-SWEEP_INTERVAL = timedelta(seconds=2)
+# How often kept updates a fault left unhandled are tried again.
+REPLAY_INTERVAL = timedelta(seconds=2)
 COMMANDS = [
     BotCommand("start", "Begin / opnieuw beginnen"),
     BotCommand("themas", "Blader door de onderwerpen"),
@@ -78,7 +82,9 @@ def check_token(token: str) -> str:
 def build_application(settings: Settings, triage: Triage, clock: Clock) -> Application:  # type: ignore[type-arg]
     """Build the Application; the store opens in post_init and closes in post_shutdown."""
     frontend = Frontend()
-    state: dict[str, Store] = {}
+    queue = DurableQueue()
+    processor = ChatOrderedProcessor()
+    state: dict[str, Store | Courier | asyncio.Task[None]] = {}
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         store = await Store.open(settings.database)
@@ -93,27 +99,58 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         desk = Desk(
             triage=triage, store=store, clock=clock, helpdesk=settings.helpdesk, pager=pager
         )
-        courier = Courier(bot=app.bot, desk=desk, outbox=store.outbox, clock=clock)
-        frontend.attach(desk, courier, store.updates)
+        # Retries are paced in real time, whatever clock the desk runs on.
+        courier = Courier(
+            bot=app.bot,
+            desk=desk,
+            outbox=store.outbox,
+            transaction=store.transaction,
+            clock=SystemClock(),
+        )
+        intake = Intake(
+            bot=app.bot,
+            store=store,
+            clock=clock,
+            texts=triage.replies.texts,
+            ngb_phone=settings.contacts.ngb_phone,
+            after=courier.kick,
+        )
+        frontend.attach(desk, courier, store, intake)
+        queue.intake = processor.intake = intake
         await app.bot.set_my_commands(COMMANDS)
         await app.bot.set_my_commands(COMMANDS_EN, language_code="en")
+        # At start-up, before any new update: deadlines that passed while the bot was down,
+        # what was queued to send, and what was kept but not handled.
+        await frontend.sweep()
+        state["courier"] = courier
+        state["delivery"] = asyncio.create_task(courier.run(), name="courier")
+        await intake.replay(queue)
         assert app.job_queue is not None
-        app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval, first=0)
-        app.job_queue.run_repeating(frontend.flush, interval=SWEEP_INTERVAL, first=0)
+        app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval)
+        app.job_queue.run_repeating(frontend.replay, interval=REPLAY_INTERVAL)
         app.job_queue.run_repeating(frontend.check_roster, interval=timedelta(minutes=15), first=1)
         app.job_queue.run_repeating(frontend.purge, interval=timedelta(hours=6), first=10)
         log.info("bot @%s ready; database %s", app.bot.username, settings.database)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        if "store" in state:
-            await state.pop("store").close()
+        delivery = state.pop("delivery", None)
+        if isinstance(delivery, asyncio.Task):
+            delivery.cancel()
+            await asyncio.gather(delivery, return_exceptions=True)
+        courier = state.pop("courier", None)
+        if isinstance(courier, Courier):
+            await courier.stop()
+        store = state.pop("store", None)
+        if isinstance(store, Store):
+            await store.close()
 
     app = (
         Application.builder()
         .token(check_token(settings.telegram.token))
         .base_url(settings.telegram.base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.rate_limit))
-        .concurrent_updates(ChatOrderedProcessor())
+        .update_queue(queue)
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

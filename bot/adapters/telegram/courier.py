@@ -1,87 +1,220 @@
-"""Deliver the outbox: send due messages, retry with back-off, honour Telegram's retry-after."""
+"""Deliver the outbox: a lane per chat, urgent chats first, each chat in order, with retries."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import Bot, ReplyParameters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.core.desk import Desk
 from bot.core.models import CLOSE_TOPIC, Outgoing
 from bot.core.ports import Clock
+from bot.errors import StoreError
 from bot.store.outbox import Outbox, Pending
+from bot.store.transaction import Transactions
 
-from .render import chunks, inline_keyboard
+from .render import chunks, markup_for_message
 
 log = logging.getLogger(__name__)
 
-_MAX_BACKOFF = timedelta(minutes=5)
+# How often the queue is looked at when nobody kicks: retries fall due in between.
+_TICK = 0.5
+# Back-off after a failed send: short for pages and crisis replies, longer for the rest.
+_BACKOFF_URGENT = timedelta(seconds=2)
+_BACKOFF = timedelta(seconds=10)
+# Telegram may take a message and the answer still be lost; waiting longer on the next try
+# means a slow Telegram gets the message twice at most, not on every retry.
+_READ_TIMEOUT = 5.0
+_READ_TIMEOUT_MAX = 60.0
+# Recording a delivery is retried this often before the lane stops (the database is busy).
+_RECORD_TRIES = 20
 
 
 class Courier:
-    """Sends what the desk put in the outbox; at least once, never twice per dedupe key."""
+    """Sends what the desk put in the outbox: at least once, never twice per dedupe key.
 
-    def __init__(self, *, bot: Bot, desk: Desk, outbox: Outbox, clock: Clock) -> None:
+    Each chat is a lane of its own, served by one task at a time, so a chat's messages keep
+    their order and a slow chat (the agents' group, paced at 20 a minute; a chat Telegram
+    asked to wait) holds up nobody else. A chat with an urgent message always gets a lane.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        desk: Desk,
+        outbox: Outbox,
+        transaction: Transactions,
+        clock: Clock,
+        lanes: int = 8,
+    ) -> None:
         self.bot = bot
         self.desk = desk
         self.outbox = outbox
+        self.transaction = transaction
         self.clock = clock
-        self._lock = asyncio.Lock()
+        self.lanes = lanes
+        self._busy: dict[int, bool] = {}  # chats being served, and whether urgently
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        # Sent, but the database would not take the record yet: never send these again.
+        self._unrecorded: dict[int, tuple[Pending, Outgoing, int, int | None]] = {}
 
-    async def flush(self) -> int:
-        """Send every due message, urgent first; return how many were delivered."""
-        delivered = 0
-        async with self._lock:
-            while batch := await self.outbox.due(self.clock.now()):
-                for pending in batch:
-                    outcome = await self._deliver(pending)
-                    if outcome is None:
-                        return delivered
-                    delivered += outcome
-        return delivered
+    def kick(self) -> None:
+        """Look at the queue now rather than at the next tick."""
+        self._wake.set()
 
-    async def _deliver(self, pending: Pending) -> int | None:
-        """Send one message; 1 if sent, 0 if given up or rescheduled, None to stop the round."""
-        message = await self.desk.prepare(pending.message)
-        now = self.clock.now()
+    async def run(self) -> None:
+        """Deliver until cancelled: at once when kicked, else every tick."""
+        while True:
+            self._wake.clear()
+            try:
+                await self._open_lanes()
+            except StoreError as exc:
+                log.warning("cannot read the outbox (%s); trying again", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), _TICK)
+
+    async def flush(self) -> None:
+        """Deliver everything that is due now, and wait until it is done."""
+        await self._open_lanes()
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._open_lanes()
+
+    async def stop(self) -> None:
+        """Stop every lane (at shutdown); what was not sent stays queued."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    @property
+    def active(self) -> int:
+        """How many lanes are sending now."""
+        return len(self._tasks)
+
+    async def _open_lanes(self) -> None:
+        """Give each chat with a due message a lane: urgent ones always, others up to a cap.
+
+        The cap keeps few routine sends waiting in the rate limiter, so a page never queues
+        behind more than a handful of them.
+        """
+        routine = sum(1 for urgent in self._busy.values() if not urgent)
+        for chat_id, urgent in await self.outbox.lanes(self.clock.now(), self._busy):
+            if not urgent:
+                if routine >= self.lanes:
+                    continue
+                routine += 1
+            self._busy[chat_id] = urgent
+            task = asyncio.create_task(self._lane(chat_id), name=f"courier-lane-{chat_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _lane(self, chat_id: int) -> None:
+        """Send a chat's due messages in order; stop at the first that has to wait."""
         try:
-            message_id, thread_id = await self._send(message)
+            while (pending := await self.outbox.next_in(chat_id, self.clock.now())) is not None:
+                unrecorded = self._unrecorded.get(pending.id)
+                if unrecorded is not None:
+                    if not await self._record(*unrecorded):
+                        return
+                elif not await self._deliver(pending):
+                    return
+        except StoreError as exc:
+            log.warning("delivery to chat %s paused: %s", chat_id, exc)
+            await asyncio.sleep(1)  # not straight back at a database that failed
+        finally:
+            self._busy.pop(chat_id, None)
+            self._wake.set()
+
+    async def _deliver(self, pending: Pending) -> bool:
+        """Send one message; True when the lane may go on to the next."""
+        message = await self.desk.prepare(pending.message)
+        try:
+            message_id, thread_id = await self._send(message, pending.attempts)
         except RetryAfter as exc:
             wait = exc.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
-            log.warning("Telegram asks to wait %s before sending more", delay)
-            await self.outbox.retry(pending.id, now + delay, f"retry after {delay}")
-            return None
+            log.warning("Telegram asks chat %s to wait %s", message.chat_id, delay)
+            await self._write(lambda: self._retry(pending, delay, f"retry after {delay}"))
+            return False
         except Forbidden as exc:
             log.info("chat %s cannot be reached: %s", message.chat_id, exc.message)
-            await self.outbox.failed(pending.id, exc.message, now)
-            await self.desk.undeliverable(message)
-            return 0
+            reason = exc.message
+            await self._write(lambda: self._give_up(pending, reason, refused=False))
+            return True
         except BadRequest as exc:
             log.error("Telegram refused message %s: %s", pending.id, exc.message)
-            await self.outbox.failed(pending.id, exc.message, now)
-            return 0
+            reason = exc.message
+            await self._write(lambda: self._give_up(pending, reason, refused=True))
+            return True
         except (NetworkError, TelegramError) as exc:
-            delay = min(timedelta(seconds=2 ** min(pending.attempts, 10)), _MAX_BACKOFF)
+            delay = _backoff(pending.attempts, message.urgent)
             log.warning("sending message %s failed (%s); again in %s", pending.id, exc, delay)
-            await self.outbox.retry(pending.id, now + delay, str(exc))
-            return None
-        await self.outbox.sent(pending.id, message_id, self.clock.now())
-        await self.desk.delivered(message, message_id, thread_id)
-        return 1
+            error = str(exc) or type(exc).__name__
+            await self._write(lambda: self._retry(pending, delay, error))
+            return False
+        return await self._record(pending, message, message_id, thread_id)
 
-    async def _send(self, message: Outgoing) -> tuple[int, int | None]:
+    async def _record(
+        self, pending: Pending, message: Outgoing, message_id: int, thread_id: int | None
+    ) -> bool:
+        """Write the delivery down; while the database refuses, keep it in memory instead."""
+        for attempt in range(_RECORD_TRIES):
+            try:
+                async with self.transaction():
+                    await self.outbox.sent(pending.ids, message_id, self.clock.now())
+                    for _, part in pending.parts:
+                        await self.desk.delivered(part, message_id, thread_id)
+            except StoreError as exc:
+                if attempt == 0:
+                    log.warning("message %s sent; recording it failed (%s)", pending.id, exc)
+                await asyncio.sleep(0.25)
+                continue
+            self._unrecorded.pop(pending.id, None)
+            return True
+        self._unrecorded[pending.id] = (pending, message, message_id, thread_id)
+        return False
+
+    async def _retry(self, pending: Pending, delay: timedelta, error: str) -> None:
+        await self.outbox.retry(pending.id, self.clock.now() + delay, error)
+
+    async def _give_up(self, pending: Pending, reason: str, *, refused: bool) -> None:
+        await self.outbox.failed(pending.ids, reason, self.clock.now())
+        for _, part in pending.parts:
+            if refused:
+                await self.desk.refused(part, reason)
+            else:
+                await self.desk.undeliverable(part)
+
+    async def _write(self, work: Callable[[], Awaitable[None]]) -> None:
+        async with self.transaction():
+            await work()
+
+    async def _send(self, message: Outgoing, attempts: int) -> tuple[int, int | None]:
+        timeout = min(_READ_TIMEOUT * 2**attempts, _READ_TIMEOUT_MAX)
         thread_id = message.thread_id
         if message.purpose == CLOSE_TOPIC and thread_id is not None:
-            await self.bot.close_forum_topic(message.chat_id, thread_id)
+            await self.bot.close_forum_topic(message.chat_id, thread_id, read_timeout=timeout)
             return 0, thread_id
         if message.topic and thread_id is None:
-            topic = await self.bot.create_forum_topic(message.chat_id, message.topic)
+            topic = await self.bot.create_forum_topic(
+                message.chat_id, message.topic, read_timeout=timeout
+            )
             thread_id = topic.message_thread_id
-            await self.desk.topic_opened(message, thread_id)
+            async with self.transaction():
+                await self.desk.topic_opened(message, thread_id)
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to
@@ -96,7 +229,13 @@ class Courier:
                 part,
                 message_thread_id=thread_id,
                 reply_parameters=reply if index == 0 else None,
-                reply_markup=inline_keyboard(message.buttons) if last else None,
+                reply_markup=markup_for_message(message) if last else None,
+                read_timeout=timeout,
             )
             first_id = first_id or sent.message_id
         return first_id, thread_id
+
+
+def _backoff(attempts: int, urgent: bool) -> timedelta:
+    cap = _BACKOFF_URGENT if urgent else _BACKOFF
+    return min(timedelta(seconds=0.5 * 2 ** min(attempts, 10)), cap)

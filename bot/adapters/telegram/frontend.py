@@ -10,13 +10,13 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.core.desk import Answer, Desk, Sender
-from bot.core.models import Reply
-from bot.core.texts import language_of
-from bot.store.updates import SeenUpdates
+from bot.core.desk import Desk, Sender
+from bot.core.models import Outgoing, Reply
+from bot.store.sqlite import Store
 
 from .courier import Courier
-from .render import chunks, markup_for
+from .intake import Intake
+from .render import chunks
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,21 @@ _SEEN_FOR = timedelta(hours=25)
 
 
 class Frontend:
-    """The bot's handlers; the desk and courier are attached once the store is open."""
+    """The bot's handlers; the desk, courier and store are attached once the store is open.
+
+    Every handler runs inside the transaction the intake opened for its update: what it
+    sends goes to the outbox, and the courier delivers it once the transaction committed.
+    """
 
     def __init__(self) -> None:
         self._desk: Desk | None = None
         self._courier: Courier | None = None
-        self._seen: SeenUpdates | None = None
+        self._store: Store | None = None
+        self._intake: Intake | None = None
 
-    def attach(self, desk: Desk, courier: Courier, seen: SeenUpdates) -> None:
-        """Connect the desk, the courier and the handled-update record (done in post_init)."""
-        self._desk, self._courier, self._seen = desk, courier, seen
+    def attach(self, desk: Desk, courier: Courier, store: Store, intake: Intake) -> None:
+        """Connect the desk, the courier, the store and the intake (done in post_init)."""
+        self._desk, self._courier, self._store, self._intake = desk, courier, store, intake
 
     @property
     def desk(self) -> Desk:
@@ -49,19 +54,24 @@ class Frontend:
         return self._courier
 
     @property
-    def seen(self) -> SeenUpdates:
-        assert self._seen is not None, "Frontend used before post_init attached the store"
-        return self._seen
+    def store(self) -> Store:
+        assert self._store is not None, "Frontend used before post_init attached the store"
+        return self._store
+
+    @property
+    def intake(self) -> Intake:
+        assert self._intake is not None, "Frontend used before post_init attached the intake"
+        return self._intake
 
     async def once(self, update: Update, context: Context) -> None:
-        """Runs first: skip an update handled before a crash, which Telegram sends again."""
-        if await self.seen.seen(update.update_id):
-            log.info("update %d was handled before the restart; skipped", update.update_id)
+        """Runs first: skip an update handled before, which Telegram or the inbox sends again."""
+        if await self.store.inbox.handled(update.update_id):
+            log.info("update %d was handled before; skipped", update.update_id)
             raise ApplicationHandlerStop
 
     async def handled(self, update: Update, context: Context) -> None:
-        """Runs last: the update is done, also when a handler failed (it would fail again)."""
-        await self.seen.mark(update.update_id, self.desk.clock.now())
+        """Runs last, in the same transaction as the handler: the update is done."""
+        await self.store.inbox.mark(update.update_id, self.desk.clock.now())
 
     async def start(self, update: Update, context: Context) -> None:
         """/start [code]: greet, and redeem an invite code from a deep link."""
@@ -82,7 +92,6 @@ class Frontend:
         """/crisis [text]: always a crisis."""
         text = " ".join(context.args or [])
         await self._send(update, await self.desk.message(_sender(update), text, crisis=True))
-        self._kick(context)
 
     async def my_data(self, update: Update, context: Context) -> None:
         """/mijngegevens: show what the bot keeps."""
@@ -105,7 +114,6 @@ class Frontend:
             sender, "" if is_button else text, crisis=is_button, reply_to=_replied_to(message)
         )
         await self._send(update, replies)
-        self._kick(context)
 
     async def on_duty(self, update: Update, context: Context) -> None:
         """/piket: who is on duty now and next."""
@@ -117,14 +125,12 @@ class Frontend:
         member, _ = await self.desk.identify(_sender(update))
         ref = context.args[0] if context.args else ""
         await self._send(update, [await self.desk.pager.offer_handover(member, ref)])
-        self._kick(context)
 
     async def test_page(self, update: Update, context: Context) -> None:
         """/testpiket: page yourself through the whole path."""
         member, user = await self.desk.identify(_sender(update))
         refusal = await self.desk.pager.test_page(member, user.language)
         await self._send(update, [refusal] if refusal else [])
-        self._kick(context)
 
     async def resolve(self, update: Update, context: Context) -> None:
         """/afgehandeld [note]: close the page you hold."""
@@ -132,7 +138,6 @@ class Frontend:
         note = " ".join(context.args or [])
         reply = await self.desk.pager.resolve_command(member, note, user.language)
         await self._send(update, [reply] if reply else [])
-        self._kick(context)
 
     async def pass_on(self, update: Update, context: Context) -> None:
         """/doorzetten N reden: pass a page on with a reason."""
@@ -141,7 +146,6 @@ class Frontend:
             member, " ".join(context.args or []), user.language
         )
         await self._send(update, [reply])
-        self._kick(context)
 
     async def cancel(self, update: Update, context: Context) -> None:
         """/annuleer N: withdraw a page."""
@@ -149,7 +153,6 @@ class Frontend:
         ref = context.args[0] if context.args else ""
         reply = await self.desk.pager.cancel_command(member, ref, user.language)
         await self._send(update, [reply])
-        self._kick(context)
 
     async def contact(self, update: Update, context: Context) -> None:
         """A shared phone number: the desk keeps a mayor's own, in memory, for one page."""
@@ -159,15 +162,22 @@ class Frontend:
         reply = await self.desk.share_phone(_sender(update), contact.user_id, contact.phone_number)
         await self._send(update, [reply])
 
-    async def sweep(self, context: Context) -> None:
+    async def sweep(self, context: Context | None = None) -> None:
         """Job: advance escalations whose deadline passed, then deliver."""
-        if await self.desk.pager.sweep():
-            await self.courier.flush()
+        async with self.store.transaction():
+            advanced = await self.desk.pager.sweep()
+        if advanced:
+            self.courier.kick()
 
     async def check_roster(self, context: Context) -> None:
         """Job: alert administrators when nobody is on duty in the coming 24 hours."""
-        if await self.desk.pager.check_roster():
-            await self.courier.flush()
+        async with self.store.transaction():
+            await self.desk.pager.check_roster()
+        self.courier.kick()
+
+    async def replay(self, context: Context) -> None:
+        """Job: handle again what the inbox kept but a fault left unhandled."""
+        await self.intake.replay(context.application.update_queue)
 
     async def other(self, update: Update, context: Context) -> None:
         """Anything but text in a private chat: say what the bot reads."""
@@ -187,9 +197,15 @@ class Frontend:
             if in_private
             else await self.desk.group_press(sender, data)
         )
-        await query.answer(answer.toast[:200] if answer.toast else None)
-        await self._apply(update, answer, in_private)
-        self._kick(context)
+        # After commit: Telegram's answer must not hold the transaction open.
+        self.store.transaction.on_commit(lambda: query.answer(_toast(answer.toast)))
+        if answer.edit is not None and query.message is not None:
+            text = chunks(answer.edit.text)[0]
+            self.store.transaction.on_commit(
+                lambda: query.edit_message_text(text, reply_markup=None)
+            )
+        if in_private:
+            await self._send(update, answer.replies)
 
     async def group_text(self, update: Update, context: Context) -> None:
         """A message in the agents' group: relay it when it belongs to a ticket."""
@@ -204,7 +220,6 @@ class Frontend:
             replied_text=_replied_text(message, context.bot.id),
         )
         await self._send(update, replies)
-        self._kick(context)
 
     async def close(self, update: Update, context: Context) -> None:
         """/sluit [number] in the agents' group: close a ticket."""
@@ -218,59 +233,46 @@ class Frontend:
             replied_text=_replied_text(message, context.bot.id),
         )
         await self._send(update, replies)
-        self._kick(context)
-
-    async def flush(self, context: Context) -> None:
-        """Job: deliver what waits in the outbox."""
-        await self.courier.flush()
 
     async def purge(self, context: Context) -> None:
-        """Job: erase tickets past their retention."""
-        erased = await self.desk.purge()
+        """Job: erase tickets past their retention, and handled update ids past a day."""
+        async with self.store.transaction():
+            erased = await self.desk.purge()
+            await self.store.inbox.forget_before(self.desk.clock.now() - _SEEN_FOR)
         if erased:
             log.info("erased %d closed tickets past retention", erased)
-        await self.seen.forget_before(self.desk.clock.now() - _SEEN_FOR)
 
     async def error(self, update: object, context: Context) -> None:
-        """Log every error with its traceback, then apologise to the user."""
+        """Log every error with its traceback; the intake rolls the update back and apologises."""
         log.error("error while handling an update", exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat is not None:
-            language = language_of(
-                update.effective_user.language_code if update.effective_user else None
-            )
-            try:
-                await update.effective_chat.send_message(
-                    self.desk.texts.get("apology", language) if self._desk else "Sorry."
-                )
-            except Exception:  # the apology is best effort; the error is logged above
-                log.warning("could not send the apology", exc_info=True)
-
-    async def _apply(self, update: Update, answer: Answer, in_private: bool) -> None:
-        query = update.callback_query
-        if answer.edit is not None and query is not None and query.message is not None:
-            await query.edit_message_text(chunks(answer.edit.text)[0], reply_markup=None)
-        if in_private:
-            await self._send(update, answer.replies)
+        if self._intake is not None:
+            self._intake.failed(update)
 
     async def _send(self, update: Update, replies: Sequence[Reply]) -> None:
+        """Queue the replies to an update in the outbox: retried until Telegram takes them."""
         chat = update.effective_chat
-        if chat is None:
+        if chat is None or not replies:
             return
         message = update.effective_message
         thread = message.message_thread_id if message and message.is_topic_message else None
-        for reply in replies:
-            parts = chunks(reply.text)
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await chat.send_message(
-                    part,
-                    reply_markup=markup_for(reply) if last else None,
-                    message_thread_id=thread,
-                )
+        now = self.desk.clock.now()
+        for index, reply in enumerate(replies):
+            await self.store.outbox.put(
+                Outgoing(
+                    chat_id=chat.id,
+                    text=reply.text,
+                    dedupe_key=f"reply:{update.update_id}:{index}",
+                    buttons=reply.buttons,
+                    keyboard=reply.keyboard,
+                    thread_id=thread,
+                    urgent=reply.urgent,
+                ),
+                now,
+            )
 
-    def _kick(self, context: Context) -> None:
-        """Deliver what a handler queued now, rather than at the next sweep."""
-        context.application.create_task(self.courier.flush())
+
+def _toast(text: str | None) -> str | None:
+    return text[:200] if text else None
 
 
 def _sender(update: Update) -> Sender:

@@ -13,10 +13,11 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.core.models import Button, Reply
+from bot.core.models import Button, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 
+# Telegram's limit, counted in UTF-16 code units (an emoji is two).
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 # Buttons with labels this short share a row (👍 / 👎); longer ones get a row each.
@@ -37,18 +38,34 @@ def dialable(text: str) -> str:
     return _DUTCH_NUMBER.sub(r"+31 \1 \2", text)
 
 
+def units(text: str) -> int:
+    """Return the length of a text as Telegram counts it: in UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split text into pieces Telegram accepts, preferring paragraph and line breaks."""
     text = dialable(text) or "…"
     pieces: list[str] = []
-    while len(text) > limit:
+    while units(text) > limit:
+        fits = _fitting(text, limit)
         # The last paragraph break in the second half, else the last line break, else space.
-        breaks = (text.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        cut = next((b for b in breaks if b > limit // 2), limit)
+        breaks = (text.rfind(sep, 0, fits) for sep in ("\n\n", "\n", " "))
+        cut = next((b for b in breaks if b > fits // 2), fits)
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     pieces.append(text)
     return pieces
+
+
+def _fitting(text: str, limit: int) -> int:
+    """Return how many characters of text fit in `limit` UTF-16 units (at least one)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return max(index, 1)
+    return len(text)
 
 
 def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
@@ -69,12 +86,20 @@ def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
 
 def markup_for(reply: Reply) -> Markup:
     """Return the keyboard for a reply: inline buttons, else persistent quick replies."""
-    if reply.buttons:
-        return inline_keyboard(reply.buttons)
-    if reply.keyboard:
+    return _markup(reply.buttons, reply.keyboard)
+
+
+def markup_for_message(message: Outgoing) -> Markup:
+    """Return the keyboard for an outbox message, as for a reply."""
+    return _markup(message.buttons, message.keyboard)
+
+
+def _markup(buttons: Sequence[Button], keyboard: Sequence[Button]) -> Markup:
+    if buttons:
+        return inline_keyboard(buttons)
+    if keyboard:
         keys = [
-            [KeyboardButton(b.label, request_contact=b.action == "share_phone")]
-            for b in reply.keyboard
+            [KeyboardButton(b.label, request_contact=b.action == "share_phone")] for b in keyboard
         ]
         return ReplyKeyboardMarkup(keys, resize_keyboard=True, is_persistent=True)
     return None

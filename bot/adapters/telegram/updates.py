@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from .intake import Intake
+
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Run updates concurrently across chats and one at a time within a chat.
@@ -20,6 +22,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.intake: Intake | None = None  # set once the store is open
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_of(update)
@@ -27,7 +30,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                if self.intake is None:
+                    await coroutine
+                else:
+                    await self.intake.handle(update, coroutine)
         finally:
             lock, users = self._chats[key]
             if users == 1:

@@ -1,0 +1,189 @@
+"""The way in: each update kept before Telegram is told it arrived, handled in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.core.models import Outgoing
+from bot.core.ports import Clock
+from bot.core.texts import Texts, language_of
+from bot.errors import StoreError
+from bot.store.sqlite import Store
+
+log = logging.getLogger(__name__)
+
+_KEEP_BACKOFF_MAX = 2.0
+_TOLD_KEPT = 1000  # update ids whose sender was told of a fault, so it is said once
+
+
+class _HandlerFailed(Exception):
+    """A handler raised: what it wrote is rolled back."""
+
+
+class Intake:
+    """Keeps, handles and replays updates.
+
+    python-telegram-bot tells Telegram an update arrived (the next getUpdates offset, or the
+    webhook's 200) as soon as it is queued, before a handler runs. Kept in the inbox first,
+    an update survives a crash and is handled after the restart. Handling runs in one
+    transaction with the record that it was handled: a crash or a failing handler leaves
+    no half-done work (a ticket nobody will see), and nothing is done twice.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        store: Store,
+        clock: Clock,
+        texts: Texts,
+        ngb_phone: str,
+        after: Callable[[], None],
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.clock = clock
+        self.texts = texts
+        self.ngb_phone = ngb_phone
+        self.after = after
+        self._queued: set[int] = set()
+        self._failed: set[int] = set()
+        self._told: OrderedDict[int, None] = OrderedDict()
+
+    async def keep(self, update: Update) -> None:
+        """Write an update down; until the database takes it, Telegram is not told it came."""
+        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        delay = 0.1
+        while True:
+            try:
+                async with self.store.transaction():
+                    await self.store.inbox.keep(update.update_id, payload, self.clock.now())
+            except StoreError as exc:
+                log.warning("cannot keep update %d yet: %s", update.update_id, exc)
+                await self._tell_busy(update)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _KEEP_BACKOFF_MAX)
+                continue
+            self._queued.add(update.update_id)
+            return
+
+    async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers of one update in a transaction; on a fault it stays in the inbox."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        number = update.update_id
+        try:
+            async with self.store.transaction():
+                await coroutine
+                if number in self._failed:
+                    raise _HandlerFailed
+        except _HandlerFailed:
+            await self._give_up(update)
+        except StoreError as exc:
+            _close(coroutine)
+            log.warning("update %d not handled yet (%s); kept for a retry", number, exc)
+            await self._tell_busy(update)
+        finally:
+            self._failed.discard(number)
+            self._queued.discard(number)
+        self.after()
+
+    def failed(self, update: object) -> None:
+        """Note that a handler raised on this update (called by the error handler)."""
+        if isinstance(update, Update):
+            self._failed.add(update.update_id)
+
+    async def replay(self, queue: asyncio.Queue[object]) -> int:
+        """Queue again what was kept but not handled (after a restart, a busy database)."""
+        replayed = 0
+        for number, payload in await self.store.inbox.pending():
+            if number in self._queued:
+                continue
+            update = Update.de_json(json.loads(payload), self.bot)
+            self._queued.add(number)
+            await queue.put(update)
+            replayed += 1
+        if replayed:
+            log.info("handling %d kept update(s) again", replayed)
+        return replayed
+
+    async def _give_up(self, update: Update) -> None:
+        """A handler failed: record the update as handled, with one apology and no changes."""
+        apology = self._apology(update)
+        try:
+            async with self.store.transaction():
+                await self.store.inbox.mark(update.update_id, self.clock.now())
+                if apology is not None:
+                    await self.store.outbox.put(apology, self.clock.now())
+        except StoreError:
+            log.exception("could not record the failed update %d", update.update_id)
+            if apology is not None:
+                await self._say(apology.chat_id, apology.text)
+
+    def _apology(self, update: Update) -> Outgoing | None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return None
+        lang = language_of(update.effective_user.language_code if update.effective_user else None)
+        query = update.callback_query
+        key = "apology_page" if query is not None and query.data == "page" else "apology"
+        return Outgoing(
+            chat_id=chat.id,
+            text=self.texts.get(key, lang, ngb_phone=self.ngb_phone),
+            dedupe_key=f"apology:{update.update_id}",
+            urgent=True,
+        )
+
+    async def _tell_busy(self, update: Update) -> None:
+        """Say once, straight to the sender, that their message waits for the database."""
+        chat = update.effective_chat
+        number = update.update_id
+        if chat is None or chat.type != ChatType.PRIVATE or number in self._told:
+            return
+        self._told[number] = None
+        while len(self._told) > _TOLD_KEPT:
+            self._told.popitem(last=False)
+        lang = language_of(update.effective_user.language_code if update.effective_user else None)
+        await self._say(chat.id, self.texts.get("busy", lang, ngb_phone=self.ngb_phone))
+
+    async def _say(self, chat_id: int, text: str) -> None:
+        """Send directly, best effort: the outbox is in the database that just failed."""
+        try:
+            await self.bot.send_message(chat_id, text, read_timeout=3)
+        except TelegramError as exc:
+            log.warning("could not tell chat %s of the fault: %s", chat_id, exc)
+
+
+class DurableQueue(asyncio.Queue[object]):
+    """The Application's update queue: an update is kept in the inbox before it is queued.
+
+    The poller confirms an update to Telegram only once `put` has returned (the webhook
+    answers 200 only then), so what Telegram forgets is always in the database.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.intake: Intake | None = None
+
+    async def put(self, item: object) -> None:
+        """Keep an update, then queue it."""
+        if isinstance(item, Update) and self.intake is not None:
+            await self.intake.keep(item)
+        await super().put(item)
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    """Close a handler coroutine that never ran (a transaction could not begin)."""
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,73 @@
+"""Drafts: a user's last question and a mayor's shared number, kept until a page needs them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.rows import stamp
+
+
+class Drafts:
+    """The drafts table.
+
+    "Ask a person" and "Piket inschakelen" come a moment after the question they are about;
+    in memory that question would be gone after a restart, and the page would read
+    "🚨 Crisis" instead of what is happening where.
+    """
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def remember(self, user_id: int, question: str, now: datetime) -> None:
+        """Keep the user's last question."""
+        await self.db.execute(
+            """INSERT INTO drafts (user_id, question, at) VALUES (?, ?, ?)
+               ON CONFLICT (user_id)
+               DO UPDATE SET question = excluded.question, at = excluded.at""",
+            (user_id, question, stamp(now)),
+        )
+
+    async def question(self, user_id: int) -> str:
+        """Return the user's last question ('' when none is kept)."""
+        async with self.db.execute(
+            "SELECT question FROM drafts WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0] or "") if row else ""
+
+    async def keep_phone(self, user_id: int, phone: str, now: datetime) -> None:
+        """Keep a mayor's own number for their next page."""
+        await self.db.execute(
+            """INSERT INTO drafts (user_id, phone, at) VALUES (?, ?, ?)
+               ON CONFLICT (user_id) DO UPDATE SET phone = excluded.phone, at = excluded.at""",
+            (user_id, phone, stamp(now)),
+        )
+
+    async def has_phone(self, user_id: int) -> bool:
+        """Tell whether a number is kept for the user."""
+        async with self.db.execute(
+            "SELECT 1 FROM drafts WHERE user_id = ? AND phone IS NOT NULL", (user_id,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def take_phone(self, user_id: int) -> str | None:
+        """Return the kept number and forget it: it is for one page only."""
+        async with self.db.execute(
+            "SELECT phone FROM drafts WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] is None:
+            return None
+        await self.db.execute("UPDATE drafts SET phone = NULL WHERE user_id = ?", (user_id,))
+        return str(row[0])
+
+    async def forget(self, user_id: int) -> None:
+        """Erase what is kept for the user."""
+        await self.db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+
+    async def purge(self, before: datetime) -> int:
+        """Erase drafts older than a moment: a question a day old asks for no page."""
+        cursor = await self.db.execute("DELETE FROM drafts WHERE at < ?", (stamp(before),))
+        return cursor.rowcount
