@@ -26,7 +26,9 @@ async def open_database(path: Path | str) -> aiosqlite.Connection:
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA foreign_keys = ON")
-        await db.execute("PRAGMA busy_timeout = 5000")
+        # Other processes (the admin commands, a backup) hold the write lock for milliseconds;
+        # a second means something is wrong, and the user should hear so without waiting.
+        await db.execute("PRAGMA busy_timeout = 1000")
         await migrate(db)
     except BaseException as exc:
         await db.close()  # else its worker thread outlives the caller

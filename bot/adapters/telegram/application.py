@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -25,6 +26,7 @@ from bot.core.paging import Pager
 from bot.core.ports import Clock
 from bot.core.triage import Triage
 from bot.errors import ConfigError
+from bot.store.spool import Spool
 from bot.store.sqlite import Store
 
 from .courier import Courier
@@ -114,6 +116,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
             texts=triage.replies.texts,
             ngb_phone=settings.contacts.ngb_phone,
             after=courier.kick,
+            spool=Spool(_spool_path(settings)),
         )
         frontend.attach(desk, courier, store, intake)
         queue.intake = processor.intake = intake
@@ -157,6 +160,12 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
     )
     _add_handlers(app, frontend, settings)
     return app
+
+
+def _spool_path(settings: Settings) -> Path | None:
+    """The spool lives next to the database; a database in memory spools in memory."""
+    database = str(settings.database)
+    return None if database == ":memory:" else Path(f"{database}.spool")
 
 
 def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> None:  # type: ignore[type-arg]

@@ -17,7 +17,10 @@ from bot.core.models import Outgoing
 from bot.core.ports import Clock
 from bot.core.texts import Texts, language_of
 from bot.errors import StoreError
+from bot.store.spool import Spool
 from bot.store.sqlite import Store
+
+from .render import chunks
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +51,11 @@ class Intake:
         texts: Texts,
         ngb_phone: str,
         after: Callable[[], None],
+        spool: Spool,
     ) -> None:
         self.bot = bot
         self.store = store
+        self.spool = spool
         self.clock = clock
         self.texts = texts
         self.ngb_phone = ngb_phone
@@ -60,21 +65,25 @@ class Intake:
         self._told: OrderedDict[int, None] = OrderedDict()
 
     async def keep(self, update: Update) -> None:
-        """Write an update down; until the database takes it, Telegram is not told it came."""
+        """Write an update down before Telegram is told it came: in the inbox, else the spool."""
         payload = json.dumps(update.to_dict(), ensure_ascii=False)
         delay = 0.1
         while True:
             try:
                 async with self.store.transaction():
                     await self.store.inbox.keep(update.update_id, payload, self.clock.now())
+                break
             except StoreError as exc:
-                log.warning("cannot keep update %d yet: %s", update.update_id, exc)
+                log.warning("update %d goes to the spool: %s", update.update_id, exc)
+            try:
+                self.spool.append(update.update_id, payload)
                 await self._tell_busy(update)
+                break
+            except OSError as exc:  # not even a file can be written: Telegram keeps it
+                log.error("cannot keep update %d anywhere yet: %s", update.update_id, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _KEEP_BACKOFF_MAX)
-                continue
-            self._queued.add(update.update_id)
-            return
+        self._queued.add(update.update_id)
 
     async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handlers of one update in a transaction; on a fault it stays in the inbox."""
@@ -105,6 +114,11 @@ class Intake:
 
     async def replay(self, queue: asyncio.Queue[object]) -> int:
         """Queue again what was kept but not handled (after a restart, a busy database)."""
+        try:
+            await self._unspool()
+        except StoreError as exc:
+            log.info("the spool waits for the database: %s", exc)
+            return 0
         replayed = 0
         for number, payload in await self.store.inbox.pending():
             if number in self._queued:
@@ -116,6 +130,17 @@ class Intake:
         if replayed:
             log.info("handling %d kept update(s) again", replayed)
         return replayed
+
+    async def _unspool(self) -> None:
+        """Move spooled updates into the inbox, now that the database takes writes again."""
+        spooled = self.spool.read()
+        if not spooled:
+            return
+        async with self.store.transaction():
+            for number, payload in spooled:
+                await self.store.inbox.keep(number, payload, self.clock.now())
+        self.spool.clear()
+        log.info("%d spooled update(s) moved to the inbox", len(spooled))
 
     async def _give_up(self, update: Update) -> None:
         """A handler failed: record the update as handled, with one apology and no changes."""
@@ -159,7 +184,7 @@ class Intake:
     async def _say(self, chat_id: int, text: str) -> None:
         """Send directly, best effort: the outbox is in the database that just failed."""
         try:
-            await self.bot.send_message(chat_id, text, read_timeout=3)
+            await self.bot.send_message(chat_id, chunks(text)[0], read_timeout=3)
         except TelegramError as exc:
             log.warning("could not tell chat %s of the fault: %s", chat_id, exc)
 
