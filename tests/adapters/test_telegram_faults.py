@@ -228,3 +228,27 @@ async def test_a_failing_handler_changes_nothing_and_apologises_once(
     monkeypatch.undo()
     reply = await bot.ask(STAFF, QUESTION, match=lambda s: "#" in s.text)
     assert "#1" in reply.text
+
+
+async def test_follow_ups_queued_for_a_waiting_group_go_as_one_message(bot: Harness) -> None:
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    await bot.ask(STAFF, QUESTION, match=lambda s: "#1" in s.text)
+    await bot.api.wait_for(GROUP_ID, is_ticket)
+    bot.api.fault("429", 1.0, chat_id=GROUP_ID, retry_after=2)
+    mark = len(bot.api.sent)
+    words = ("een", "twee", "drie", "vier", "vijf")
+    for word in words:
+        bot.api.say(STAFF, f"nog een vraag ({word}): mag de kantine van de sporthal ook mee")
+    await bot.api.until(lambda: len(bot.api.to(STAFF.id)) >= 7, limit=10)
+    await drained(bot)
+    posts = [s for s in bot.api.sent[mark:] if s.chat_id == GROUP_ID]
+    assert len(posts) < 5, "five follow-ups, five posts: nothing was joined"
+    joined = "\n".join(p.text for p in posts)
+    assert all(f"({word})" in joined for word in words)
+    assert joined.index("(een)") < joined.index("(vijf)")
+    # An agent answering the joined post still reaches the asker.
+    await bot.register(Person(id=650, first_name="A"), Role.AGENT, name="Helpdesk A")
+    mark = len(bot.api.sent)
+    bot.api.say(Person(id=650), "Prima, dat kan.", chat_id=GROUP_ID, reply_to=posts[-1])
+    relayed = await bot.api.wait_for(STAFF.id, after=mark)
+    assert "Prima, dat kan." in relayed.text
