@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -12,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.desk import Desk, Sender
 from bot.core.models import Outgoing, Reply
+from bot.errors import StoreError
 from bot.store.sqlite import Store
 
 from .courier import Courier
@@ -21,6 +23,7 @@ from .render import chunks
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+_T = TypeVar("_T")
 
 # Telegram keeps an unconfirmed update for 24 hours; remembering ids a bit longer is enough.
 _SEEN_FOR = timedelta(hours=25)
@@ -164,16 +167,13 @@ class Frontend:
 
     async def sweep(self, context: Context | None = None) -> None:
         """Job: advance escalations whose deadline passed, then deliver."""
-        async with self.store.transaction():
-            advanced = await self.desk.pager.sweep()
-        if advanced:
+        if await self._job("the sweep", self.desk.pager.sweep):
             self.courier.kick()
 
     async def check_roster(self, context: Context) -> None:
         """Job: alert administrators when nobody is on duty in the coming 24 hours."""
-        async with self.store.transaction():
-            await self.desk.pager.check_roster()
-        self.courier.kick()
+        if await self._job("the roster check", self.desk.pager.check_roster):
+            self.courier.kick()
 
     async def replay(self, context: Context) -> None:
         """Job: handle again what the inbox kept but a fault left unhandled."""
@@ -236,11 +236,23 @@ class Frontend:
 
     async def purge(self, context: Context) -> None:
         """Job: erase tickets past their retention, and handled update ids past a day."""
-        async with self.store.transaction():
-            erased = await self.desk.purge()
+
+        async def erase() -> int:
             await self.store.inbox.forget_before(self.desk.clock.now() - _SEEN_FOR)
+            return await self.desk.purge()
+
+        erased = await self._job("the purge", erase)
         if erased:
             log.info("erased %d closed tickets past retention", erased)
+
+    async def _job(self, what: str, work: Callable[[], Awaitable[_T]]) -> _T | None:
+        """Run a job's work in a transaction; a busy or failing database puts it off."""
+        try:
+            async with self.store.transaction():
+                return await work()
+        except StoreError as exc:
+            log.warning("%s is put off: %s", what, exc)
+            return None
 
     async def error(self, update: object, context: Context) -> None:
         """Log every error with its traceback; the intake rolls the update back and apologises."""
