@@ -84,12 +84,14 @@ class Outbox:
         A chat whose next message waits for a retry sends nothing else meanwhile: that keeps
         each chat's messages in order (a page before the relays that follow it).
         """
+        # Each chat's head found through the lane index: cheap with thousands queued.
         async with self.db.execute(
-            f"""SELECT chat_id, priority FROM (
-                    SELECT chat_id, priority, id, next_attempt_at, row_number() OVER
-                        (PARTITION BY chat_id ORDER BY {_LANE_ORDER}) AS place
-                    FROM outbox WHERE {_PENDING})
-                WHERE place = 1 AND next_attempt_at <= ? ORDER BY {_LANE_ORDER}""",
+            f"""SELECT head.chat_id, head.priority
+                FROM (SELECT DISTINCT chat_id FROM outbox WHERE {_PENDING}) AS lane
+                JOIN outbox AS head ON head.id = (
+                    SELECT id FROM outbox WHERE chat_id = lane.chat_id AND {_PENDING}
+                    ORDER BY {_LANE_ORDER} LIMIT 1)
+                WHERE head.next_attempt_at <= ? ORDER BY head.priority DESC, head.id""",
             (stamp(now),),
         ) as cursor:
             rows = await cursor.fetchall()

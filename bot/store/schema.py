@@ -162,7 +162,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE outbox ADD COLUMN batch TEXT;     -- queued rows with the same batch go as one
     ALTER TABLE outbox ADD COLUMN origin INTEGER; -- the chat to tell when it cannot be delivered
-    CREATE INDEX outbox_lane ON outbox (chat_id, priority, id)
+    CREATE INDEX outbox_lane ON outbox (chat_id, priority DESC, id)
         WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
 )

@@ -40,19 +40,23 @@ class Transactions:
             yield
             return
         async with self._lock:
-            await self._begin()
+            try:
+                await self._begin()
+            except BaseException:
+                await self._abandon()  # cancelled: the BEGIN may still run
+                raise
             self._owner, self._after = task, []
             try:
                 yield
             except BaseException:
                 self._owner, self._after = None, []
-                await self._rollback()
+                await self._abandon()
                 raise
             self._owner, after, self._after = None, self._after, []
             try:
-                await self.db.commit()
+                await asyncio.shield(self.db.commit())
             except sqlite3.Error as exc:
-                await self._rollback()
+                await self._abandon()
                 raise translate(exc) from exc
         for action in after:
             await _quietly(action)
@@ -79,9 +83,14 @@ class Transactions:
         except sqlite3.Error as exc:
             raise translate(exc) from exc
 
-    async def _rollback(self) -> None:
-        if self.db.in_transaction:
-            await self.db.rollback()
+    async def _abandon(self) -> None:
+        """Roll back what was begun, even when the task is being cancelled.
+
+        The connection is shared and runs its statements in order: a BEGIN or COMMIT whose
+        caller was cancelled still runs, and the next transaction must not find it open.
+        Rolling back when nothing is open does nothing.
+        """
+        await asyncio.shield(self.db.rollback())
 
 
 def translate(exc: sqlite3.Error) -> StoreError:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # How often the queue is looked at when nobody kicks: retries fall due in between.
 _TICK = 0.5
+# At most this often when kicked: a flood kicks after every update, and each look costs.
+_GAP = 0.02
 # Back-off after a failed send: short for pages and crisis replies, longer for the rest.
 _BACKOFF_URGENT = timedelta(seconds=2)
 _BACKOFF = timedelta(seconds=10)
@@ -83,6 +85,7 @@ class Courier:
                 await self._open_lanes()
             except StoreError as exc:
                 log.warning("cannot read the outbox (%s); trying again", exc)
+            await asyncio.sleep(_GAP)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), _TICK)
 
