@@ -62,3 +62,24 @@ async def test_sigkill_between_page_and_timeout_pages_the_next_level_on_time_onc
     assert len([s for s in api.to(OFFICER.id) if is_page(s)]) == 1
     assert len([s for s in api.to(BACKUP.id) if is_page(s)]) == 1
     assert len([s for s in api.to(MAYOR.id) if "niveau 2" in s.text]) == 1
+
+
+async def test_the_page_after_a_restart_still_says_what_the_mayor_reported(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    bot = BotProcess(write_config(tmp_path, api, ack_timeout="60s", sweep="0.2s"), api)
+    await bot.start()
+    try:
+        await register(api, bot.database, MAYOR, Role.MAYOR, "Brummen")
+        await register(api, bot.database, OFFICER, Role.DUTY_OFFICER, None)
+        await on_shift(bot.database, OFFICER, 1)
+        mark = len(api.sent)
+        api.say(MAYOR, CRISIS)
+        offer = await api.wait_for(MAYOR.id, lambda s: "Piket" in str(s.buttons), after=mark)
+        await bot.stop()  # a deploy's SIGTERM between the report and the press
+        await bot.start()
+        api.press(MAYOR, offer, offer.data("Piket"))
+        page = await api.wait_for(OFFICER.id, is_page, after=mark, timeout=10)
+    finally:
+        await bot.stop()
+    assert CRISIS in page.text

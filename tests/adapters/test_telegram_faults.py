@@ -252,3 +252,24 @@ async def test_follow_ups_queued_for_a_waiting_group_go_as_one_message(bot: Harn
     bot.api.say(Person(id=650), "Prima, dat kan.", chat_id=GROUP_ID, reply_to=posts[-1])
     relayed = await bot.api.wait_for(STAFF.id, after=mark)
     assert "Prima, dat kan." in relayed.text
+
+
+async def test_a_relay_telegram_refuses_tells_the_mayor_it_did_not_arrive(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    mark = len(bot.api.sent)
+    reply = await bot.ask(MAYOR, CRISIS, match=has_page_button)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    first = await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    await drained(bot)
+    # The relay is the only message the mayor's text causes, and Telegram refuses it.
+    bot.api.fail("sendMessage", 400, times=1)
+    mark = len(bot.api.sent)
+    bot.api.say(MAYOR, "De ME is onderweg, wat raadt u aan?")
+    told = await bot.api.wait_for(MAYOR.id, lambda s: "niet aangekomen" in s.text, after=mark)
+    assert "112" in told.text
+    assert not [s for s in bot.api.sent[mark:] if s.chat_id == OFFICER.id]

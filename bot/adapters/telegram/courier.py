@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 # How often the queue is looked at when nobody kicks: retries fall due in between.
 _TICK = 0.5
-# At most this often when kicked: a flood kicks after every update, and each look costs.
+# Looks at most this close together: a flood kicks after every update, and each look
+# costs; an idle courier still looks at once.
 _GAP = 0.02
 # Back-off after a failed send: short for pages and crisis replies, longer for the rest.
 _BACKOFF_URGENT = timedelta(seconds=2)
@@ -79,15 +80,17 @@ class Courier:
 
     async def run(self) -> None:
         """Deliver until cancelled: at once when kicked, else every tick."""
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
+            looked = loop.time()
             try:
                 await self._open_lanes()
             except StoreError as exc:
                 log.warning("cannot read the outbox (%s); trying again", exc)
-            await asyncio.sleep(_GAP)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), _TICK)
+            await asyncio.sleep(max(0.0, looked + _GAP - loop.time()))
 
     async def flush(self) -> None:
         """Deliver everything that is due now, and wait until it is done."""
