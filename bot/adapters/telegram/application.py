@@ -108,6 +108,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
             outbox=store.outbox,
             transaction=store.transaction,
             clock=SystemClock(),
+            rate=settings.telegram.rate_limit,
         )
         intake = Intake(
             bot=app.bot,

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot, ReplyParameters
 from telegram.error import (
     BadRequest,
@@ -30,9 +31,6 @@ log = logging.getLogger(__name__)
 
 # How often the queue is looked at when nobody kicks: retries fall due in between.
 _TICK = 0.5
-# Looks at most this close together: a flood kicks after every update, and each look
-# costs; an idle courier still looks at once.
-_GAP = 0.02
 # Back-off after a failed send: short for pages and crisis replies, longer for the rest.
 _BACKOFF_URGENT = timedelta(seconds=2)
 _BACKOFF = timedelta(seconds=10)
@@ -40,6 +38,9 @@ _BACKOFF = timedelta(seconds=10)
 # means a slow Telegram gets the message twice at most, not on every retry.
 _READ_TIMEOUT = 5.0
 _READ_TIMEOUT_MAX = 60.0
+# Routine messages keep to this share of Telegram's overall rate, so that the rate limiter
+# always has room for a page: it serves whoever asked first, urgent or not.
+_ROUTINE_SHARE = 0.8
 # Recording a delivery is retried this often before the lane stops (the database is busy).
 _RECORD_TRIES = 20
 
@@ -60,6 +61,7 @@ class Courier:
         outbox: Outbox,
         transaction: Transactions,
         clock: Clock,
+        rate: float,
         lanes: int = 8,
     ) -> None:
         self.bot = bot
@@ -71,6 +73,7 @@ class Courier:
         self._busy: dict[int, bool] = {}  # chats being served, and whether urgently
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._routine = AsyncLimiter(max(1.0, rate * _ROUTINE_SHARE), 1)
         # Sent, but the database would not take the record yet: never send these again.
         self._unrecorded: dict[int, tuple[Pending, Outgoing, int, int | None]] = {}
 
@@ -80,17 +83,14 @@ class Courier:
 
     async def run(self) -> None:
         """Deliver until cancelled: at once when kicked, else every tick."""
-        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
-            looked = loop.time()
             try:
                 await self._open_lanes()
             except StoreError as exc:
                 log.warning("cannot read the outbox (%s); trying again", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), _TICK)
-            await asyncio.sleep(max(0.0, looked + _GAP - loop.time()))
 
     async def flush(self) -> None:
         """Deliver everything that is due now, and wait until it is done."""
@@ -148,7 +148,11 @@ class Courier:
         """Send one message; True when the lane may go on to the next."""
         message = await self.desk.prepare(pending.message)
         try:
-            message_id, thread_id = await self._send(message, pending.attempts)
+            if message.urgent:
+                message_id, thread_id = await self._send(message, pending.attempts)
+            else:
+                async with self._routine:
+                    message_id, thread_id = await self._send(message, pending.attempts)
         except RetryAfter as exc:
             wait = exc.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
