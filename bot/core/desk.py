@@ -298,20 +298,22 @@ class Desk:
         if not await self.store.tickets.close(ticket.id, self.clock.now()):
             return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
         await self._tell_user(ticket, "ticket_closed_user", f"closed:{ticket.id}")
+        done = Reply(self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label))
         group = self.helpdesk.chat_id
-        if self.helpdesk.mode == "topics" and ticket.thread_id is not None and group is not None:
-            # Through the outbox, after the reply below: the topic closes once the agents
-            # have seen it is done, and a failed attempt is retried like any message.
-            closing = Outgoing(
-                chat_id=group,
-                text="",
-                dedupe_key=f"close-topic:{ticket.id}",
-                thread_id=ticket.thread_id,
-                purpose=CLOSE_TOPIC,
-                ref=ticket.id,
-            )
-            await self.store.outbox.put(closing, self.clock.now())
-        return [Reply(self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label))]
+        if self.helpdesk.mode != "topics" or ticket.thread_id is None or group is None:
+            return [done]
+        # Both through the outbox, in this order: the topic closes once the agents have seen
+        # it is done (a closed topic takes no more posts), each retried like any message.
+        now = self.clock.now()
+        base = Outgoing(chat_id=group, text="", dedupe_key="", thread_id=ticket.thread_id)
+        await self.store.outbox.put(
+            replace(base, text=done.text, dedupe_key=f"closed-note:{ticket.id}"), now
+        )
+        await self.store.outbox.put(
+            replace(base, dedupe_key=f"close-topic:{ticket.id}", purpose=CLOSE_TOPIC),
+            now,
+        )
+        return []
 
     # --- the outbox's callbacks -----------------------------------------------------------
 
@@ -331,7 +333,7 @@ class Desk:
         """Record where a message landed, so agents' replies find their ticket."""
         if message.purpose == "ticket" and message.ref is not None:
             await self.store.tickets.posted(message.ref, message_id, thread_id)
-        elif message.purpose == "followup":
+        elif message.purpose == "followup" and message.dedupe_key.startswith("followup:"):
             row = int(message.dedupe_key.rpartition(":")[2])
             await self.store.tickets.message_posted(row, message_id)
 

@@ -16,8 +16,11 @@ from bot.store.rows import stamp
 # next_attempt_at of a message to send at once: sorts before every stamp, so it is due
 # whatever clock compares (tests run the desk on a fixed date and the courier on real time).
 _AT_ONCE = ""
-# Queued messages of one batch are joined into one, up to this many.
+# Queued messages of one batch are joined into one, up to this many and while the whole
+# fits in one Telegram message (4,096 UTF-16 units; room left for numbers made dialable):
+# a batch split in parts would be sent again whole if a later part failed.
 _BATCH_MAX = 20
+_BATCH_UNITS = 3900
 
 _PENDING = "sent_at IS NULL AND failed_at IS NULL"
 # A chat's queue: urgent messages first, then in the order they were queued.
@@ -117,9 +120,11 @@ class Outbox:
             return None
         head = rows[0]
         run = [head]
+        size = _units(head)
         if head["batch"] is not None:
             for row in rows[1:]:
-                if row["batch"] != head["batch"] or row["next_attempt_at"] > stamp(now):
+                size += _units(row) + 2
+                if row["batch"] != head["batch"] or size > _BATCH_UNITS:
                     break
                 run.append(row)
         return _pending(run)
@@ -169,6 +174,12 @@ def _payload(message: Outgoing) -> dict[str, Any]:
         "reply_to": message.reply_to,
         "topic": message.topic,
     }
+
+
+def _units(row: aiosqlite.Row) -> int:
+    """The length of a row's text as Telegram counts it (UTF-16 code units)."""
+    text = str(json.loads(row["payload"])["text"])
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _pending(rows: list[aiosqlite.Row]) -> Pending:

@@ -17,7 +17,9 @@ class Spool:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._memory: list[tuple[int, str]] = []  # for a database in memory: nothing to lose
+        # For a database in memory there is nothing to lose: the spool is a list.
+        self._memory: list[tuple[int, str]] = []
+        self._moving: list[tuple[int, str]] = []
 
     def append(self, update_id: int, payload: str) -> None:
         """Keep one update; raises OSError when even the file cannot take it."""
@@ -26,18 +28,30 @@ class Spool:
             return
         line = json.dumps({"id": update_id, "update": payload}, ensure_ascii=False)
         with self.path.open("a", encoding="utf-8") as spool:
-            spool.write(line + "\n")
+            # The break comes first: a line cut short by a crash cannot swallow this one.
+            spool.write("\n" + line)
             spool.flush()
             os.fsync(spool.fileno())
 
     def read(self) -> list[tuple[int, str]]:
-        """Return the spooled updates; a line cut short by a crash is left out."""
+        """Take the spooled updates aside and return them; a line cut short is left out.
+
+        Taken aside (renamed) first, so that an update spooled while these are moved to the
+        inbox goes to a new file, which `clear` leaves alone.
+        """
         if self.path is None:
-            return list(self._memory)
-        if not self.path.exists():
-            return []
+            self._moving += self._memory
+            self._memory = []
+            return list(self._moving)
+        taken = self._taken
+        if not taken.exists():
+            if not self.path.exists():
+                return []
+            self.path.rename(taken)
         kept: list[tuple[int, str]] = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for line in taken.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
             try:
                 row = json.loads(line)
                 kept.append((int(row["id"]), str(row["update"])))
@@ -46,7 +60,12 @@ class Spool:
         return kept
 
     def clear(self) -> None:
-        """Forget the spooled updates, once the inbox holds them."""
-        self._memory.clear()
+        """Forget the updates `read` returned, once the inbox holds them."""
+        self._moving = []
         if self.path is not None:
-            self.path.unlink(missing_ok=True)
+            self._taken.unlink(missing_ok=True)
+
+    @property
+    def _taken(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".moving")

@@ -71,6 +71,19 @@ class Transactions:
             raise RuntimeError("on_commit outside a transaction")
         self._after.append(action)
 
+    @asynccontextmanager
+    async def settled(self) -> AsyncIterator[None]:
+        """Read what is committed: no other task's transaction is open during the block.
+
+        Reads on the shared connection see another task's uncommitted writes; the courier
+        must not send a reply whose transaction may still roll back.
+        """
+        if self.held:
+            yield
+            return
+        async with self._lock:
+            yield
+
     @property
     def held(self) -> bool:
         """Tell whether the current task is inside a transaction."""

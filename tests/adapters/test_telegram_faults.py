@@ -273,3 +273,29 @@ async def test_a_relay_telegram_refuses_tells_the_mayor_it_did_not_arrive(
     told = await bot.api.wait_for(MAYOR.id, lambda s: "niet aangekomen" in s.text, after=mark)
     assert "112" in told.text
     assert not [s for s in bot.api.sent[mark:] if s.chat_id == OFFICER.id]
+
+
+async def test_a_reply_is_not_sent_before_its_transaction_commits(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    inbox = frontend_of(bot).store.inbox
+    mark_handled = inbox.mark
+    calls = 0
+
+    async def slow_failing_mark(update_id: int, now: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the reply is queued by now, in a transaction still open
+            frontend_of(bot).courier.kick()
+            await asyncio.sleep(0.5)
+            raise RuntimeError("injected")
+        await mark_handled(update_id, now)
+
+    monkeypatch.setattr(inbox, "mark", slow_failing_mark)
+    mark = len(bot.api.sent)
+    bot.api.say(STAFF, "wat is het gzza")
+    first = await bot.api.wait_for(STAFF.id, after=mark)
+    await asyncio.sleep(0.5)
+    assert first.text.startswith("Sorry"), "a reply that was rolled back went out"
+    assert len(bot.api.sent[mark:]) == 1

@@ -248,5 +248,13 @@ async def test_forum_topics_mode(triage: Triage, tmp_path: Path) -> None:
             api.say(AGENT, "/sluit", chat_id=GROUP_ID, thread_id=ticket.thread_id)
             await api.wait_for(ASKER.id, lambda s: "gesloten" in s.text, after=mark)
             await api.until(lambda: api.closed_topics == [ticket.thread_id])
+            # The agents see it is closed, in the topic, before the topic closes.
+            note = [
+                i
+                for i, (m, p) in enumerate(api.calls)
+                if m == "sendMessage" and str(p.get("message_thread_id")) == str(ticket.thread_id)
+            ][-1]
+            closing = next(i for i, (m, _) in enumerate(api.calls) if m == "closeForumTopic")
+            assert note < closing
     finally:
         await api.stop()

@@ -41,6 +41,8 @@ _READ_TIMEOUT_MAX = 60.0
 # Routine messages keep to this share of Telegram's overall rate, so that the rate limiter
 # always has room for a page: it serves whoever asked first, urgent or not.
 _ROUTINE_SHARE = 0.8
+# At shutdown, how long lanes may take to finish the message in hand.
+_STOP_WAIT = 5.0
 # Recording a delivery is retried this often before the lane stops (the database is busy).
 _RECORD_TRIES = 20
 
@@ -73,9 +75,11 @@ class Courier:
         self._busy: dict[int, bool] = {}  # chats being served, and whether urgently
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
         self._routine = AsyncLimiter(max(1.0, rate * _ROUTINE_SHARE), 1)
         # Sent, but the database would not take the record yet: never send these again.
-        self._unrecorded: dict[int, tuple[Pending, Outgoing, int, int | None]] = {}
+        # By dedupe key: a row id can be given again once its row is gone.
+        self._unrecorded: dict[str, tuple[Pending, Outgoing, int, int | None]] = {}
 
     def kick(self) -> None:
         """Look at the queue now rather than at the next tick."""
@@ -92,23 +96,18 @@ class Courier:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), _TICK)
 
-    async def flush(self) -> None:
-        """Deliver everything that is due now, and wait until it is done."""
-        await self._open_lanes()
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self._open_lanes()
-
     async def stop(self) -> None:
-        """Stop every lane (at shutdown); what was not sent stays queued."""
+        """Stop at shutdown: each lane finishes the message in hand, the rest stays queued.
+
+        Cancelled in the middle, a lane could lose the record of a message Telegram just
+        took, and send it again after the restart.
+        """
+        self._stopping = True
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=_STOP_WAIT)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    @property
-    def active(self) -> int:
-        """How many lanes are sending now."""
-        return len(self._tasks)
 
     async def _open_lanes(self) -> None:
         """Give each chat with a due message a lane: urgent ones always, others up to a cap.
@@ -117,7 +116,11 @@ class Courier:
         behind more than a handful of them.
         """
         routine = sum(1 for urgent in self._busy.values() if not urgent)
-        for chat_id, urgent in await self.outbox.lanes(self.clock.now(), self._busy):
+        if self._stopping:
+            return
+        async with self.transaction.settled():
+            lanes = await self.outbox.lanes(self.clock.now(), self._busy)
+        for chat_id, urgent in lanes:
             if not urgent:
                 if routine >= self.lanes:
                     continue
@@ -130,8 +133,8 @@ class Courier:
     async def _lane(self, chat_id: int) -> None:
         """Send a chat's due messages in order; stop at the first that has to wait."""
         try:
-            while (pending := await self.outbox.next_in(chat_id, self.clock.now())) is not None:
-                unrecorded = self._unrecorded.get(pending.id)
+            while (pending := await self._next(chat_id)) is not None:
+                unrecorded = self._unrecorded.get(pending.message.dedupe_key)
                 if unrecorded is not None:
                     if not await self._record(*unrecorded):
                         return
@@ -144,9 +147,17 @@ class Courier:
             self._busy.pop(chat_id, None)
             self._wake.set()
 
+    async def _next(self, chat_id: int) -> Pending | None:
+        """The chat's next committed message, if it is due and the courier is not stopping."""
+        if self._stopping:
+            return None
+        async with self.transaction.settled():
+            return await self.outbox.next_in(chat_id, self.clock.now())
+
     async def _deliver(self, pending: Pending) -> bool:
         """Send one message; True when the lane may go on to the next."""
-        message = await self.desk.prepare(pending.message)
+        async with self.transaction.settled():
+            message = await self.desk.prepare(pending.message)
         try:
             if message.urgent:
                 message_id, thread_id = await self._send(message, pending.attempts)
@@ -192,9 +203,9 @@ class Courier:
                     log.warning("message %s sent; recording it failed (%s)", pending.id, exc)
                 await asyncio.sleep(0.25)
                 continue
-            self._unrecorded.pop(pending.id, None)
+            self._unrecorded.pop(pending.message.dedupe_key, None)
             return True
-        self._unrecorded[pending.id] = (pending, message, message_id, thread_id)
+        self._unrecorded[pending.message.dedupe_key] = (pending, message, message_id, thread_id)
         return False
 
     async def _retry(self, pending: Pending, delay: timedelta, error: str) -> None:
@@ -202,15 +213,26 @@ class Courier:
 
     async def _give_up(self, pending: Pending, reason: str, *, refused: bool) -> None:
         await self.outbox.failed(pending.ids, reason, self.clock.now())
+        if refused:  # once for a batch: its parts come from the same person
+            await self.desk.refused(pending.parts[0][1], reason)
+            return
         for _, part in pending.parts:
-            if refused:
-                await self.desk.refused(part, reason)
-            else:
-                await self.desk.undeliverable(part)
+            await self.desk.undeliverable(part)
 
     async def _write(self, work: Callable[[], Awaitable[None]]) -> None:
         async with self.transaction():
             await work()
+
+    async def _write_hard(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Write what must not be lost once Telegram acted on it (a topic it opened)."""
+        for attempt in range(_RECORD_TRIES):
+            try:
+                await self._write(work)
+                return
+            except StoreError:
+                if attempt == _RECORD_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.25)
 
     async def _send(self, message: Outgoing, attempts: int) -> tuple[int, int | None]:
         timeout = min(_READ_TIMEOUT * 2**attempts, _READ_TIMEOUT_MAX)
@@ -223,8 +245,7 @@ class Courier:
                 message.chat_id, message.topic, read_timeout=timeout
             )
             thread_id = topic.message_thread_id
-            async with self.transaction():
-                await self.desk.topic_opened(message, thread_id)
+            await self._write_hard(lambda: self.desk.topic_opened(message, thread_id))
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to

@@ -258,7 +258,7 @@ class Frontend:
         """Log every error with its traceback; the intake rolls the update back and apologises."""
         log.error("error while handling an update", exc_info=context.error)
         if self._intake is not None:
-            self._intake.failed(update)
+            self._intake.failed(update, context.error)
 
     async def _send(self, update: Update, replies: Sequence[Reply]) -> None:
         """Queue the replies to an update in the outbox: retried until Telegram takes them."""

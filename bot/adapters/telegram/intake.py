@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +31,10 @@ _TOLD_KEPT = 1000  # update ids whose sender was told of a fault, so it is said 
 
 class _HandlerFailed(Exception):
     """A handler raised: what it wrote is rolled back."""
+
+
+class _StoreFailed(Exception):
+    """The database failed under a handler: rolled back, and tried again later."""
 
 
 class Intake:
@@ -62,6 +67,7 @@ class Intake:
         self.after = after
         self._queued: set[int] = set()
         self._failed: set[int] = set()
+        self._store_failed: set[int] = set()
         self._told: OrderedDict[int, None] = OrderedDict()
 
     async def keep(self, update: Update) -> None:
@@ -94,22 +100,33 @@ class Intake:
         try:
             async with self.store.transaction():
                 await coroutine
+                if number in self._store_failed:
+                    raise _StoreFailed
                 if number in self._failed:
                     raise _HandlerFailed
         except _HandlerFailed:
             await self._give_up(update)
-        except StoreError as exc:
+        except (StoreError, _StoreFailed) as exc:
             _close(coroutine)
-            log.warning("update %d not handled yet (%s); kept for a retry", number, exc)
+            log.warning("update %d not handled yet (%r); kept for a retry", number, exc)
             await self._tell_busy(update)
         finally:
             self._failed.discard(number)
+            self._store_failed.discard(number)
             self._queued.discard(number)
         self.after()
 
-    def failed(self, update: object) -> None:
-        """Note that a handler raised on this update (called by the error handler)."""
-        if isinstance(update, Update):
+    def failed(self, update: object, error: BaseException | None) -> None:
+        """Note that a handler raised on this update (called by the error handler).
+
+        A failing database is no fault of the update: it is tried again later. Anything
+        else would fail again, and is answered with an apology instead.
+        """
+        if not isinstance(update, Update):
+            return
+        if isinstance(error, StoreError | sqlite3.Error):
+            self._store_failed.add(update.update_id)
+        else:
             self._failed.add(update.update_id)
 
     async def replay(self, queue: asyncio.Queue[object]) -> int:
@@ -120,10 +137,18 @@ class Intake:
             log.info("the spool waits for the database: %s", exc)
             return 0
         replayed = 0
-        for number, payload in await self.store.inbox.pending():
+        async with self.store.transaction.settled():
+            pending = await self.store.inbox.pending()
+        for number, payload in pending:
             if number in self._queued:
                 continue
-            update = Update.de_json(json.loads(payload), self.bot)
+            try:
+                update = Update.de_json(json.loads(payload), self.bot)
+            except Exception:  # unreadable: one bad row must not hold up the rest
+                log.exception("kept update %d cannot be read; set aside", number)
+                async with self.store.transaction():
+                    await self.store.inbox.mark(number, self.clock.now())
+                continue
             self._queued.add(number)
             await queue.put(update)
             replayed += 1
@@ -152,8 +177,13 @@ class Intake:
                     await self.store.outbox.put(apology, self.clock.now())
         except StoreError:
             log.exception("could not record the failed update %d", update.update_id)
-            if apology is not None:
+            if apology is not None and self._first_time(update.update_id):
                 await self._say(apology.chat_id, apology.text)
+        if update.callback_query is not None:  # else its button keeps spinning
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                log.info("could not answer the failed button press %d", update.update_id)
 
     def _apology(self, update: Update) -> Outgoing | None:
         chat = update.effective_chat
@@ -172,14 +202,21 @@ class Intake:
     async def _tell_busy(self, update: Update) -> None:
         """Say once, straight to the sender, that their message waits for the database."""
         chat = update.effective_chat
-        number = update.update_id
-        if chat is None or chat.type != ChatType.PRIVATE or number in self._told:
+        if chat is None or chat.type != ChatType.PRIVATE:
             return
+        if not self._first_time(update.update_id):
+            return
+        lang = language_of(update.effective_user.language_code if update.effective_user else None)
+        await self._say(chat.id, self.texts.get("busy", lang, ngb_phone=self.ngb_phone))
+
+    def _first_time(self, number: int) -> bool:
+        """Tell whether the sender of this update has not yet been told of a fault."""
+        if number in self._told:
+            return False
         self._told[number] = None
         while len(self._told) > _TOLD_KEPT:
             self._told.popitem(last=False)
-        lang = language_of(update.effective_user.language_code if update.effective_user else None)
-        await self._say(chat.id, self.texts.get("busy", lang, ngb_phone=self.ngb_phone))
+        return True
 
     async def _say(self, chat_id: int, text: str) -> None:
         """Send directly, best effort: the outbox is in the database that just failed."""
