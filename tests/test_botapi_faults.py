@@ -23,15 +23,6 @@ AFTER = WINDOW + 0.1  # sleep this long to be past it
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[BotApiServer]:
-    """A fresh server, as conftest's `api`: kept here so this file needs only tests.botapi."""
-    server = BotApiServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def client(api: BotApiServer) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the server's Bot API, with a short read timeout."""
     async with httpx.AsyncClient(base_url=f"{api.base_url}{TOKEN}/", timeout=2.0) as http:
