@@ -90,10 +90,10 @@ class Users:
     async def forget(self, user_id: int) -> None:
         """Erase what the bot keeps about a user, who asked for it.
 
-        Gone: their row, tickets, drafts, the invite's name, and every message queued for them or
-        carrying their ticket. Their crisis pages stay as a log line for accountability,
-        without their name, message or phone number. (In Telegram a private chat's id is
-        the user's id.)
+        Gone: their row, tickets, drafts, updates not yet handled, the invite's name, and
+        every message queued for them or carrying their ticket. Their crisis pages stay as a
+        log line for accountability, without their name, message or phone number. (In
+        Telegram a private chat's id is the user's id.)
         """
         await self.db.execute(
             """DELETE FROM outbox WHERE chat_id = ? OR (purpose IN ('ticket', 'followup')
@@ -102,6 +102,14 @@ class Users:
         )
         await self.db.execute("DELETE FROM tickets WHERE user_id = ?", (user_id,))
         await self.db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+        # Updates kept but not handled yet: their text, and a replay that would bring it back.
+        await self.db.execute(
+            """DELETE FROM inbox WHERE handled_at IS NULL AND ? IN (
+                   json_extract(payload, '$.message.from.id'),
+                   json_extract(payload, '$.edited_message.from.id'),
+                   json_extract(payload, '$.callback_query.from.id'))""",
+            (user_id,),
+        )
         await self.db.execute(
             "UPDATE escalations SET mayor_name = '-', message = '', phone = NULL"
             " WHERE mayor_id = ?",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,18 @@ async def test_migration_failure_rolls_back(tmp_path: Path) -> None:
         assert await schema_version(db) == 1
     finally:
         await db.close()
+
+
+async def test_forgetting_a_user_drops_their_updates_not_yet_handled(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+        for number, who in ((1, 5), (2, 6)):
+            message = {"message": {"text": "vraag", "from": {"id": who}, "chat": {"id": who}}}
+            await store.inbox.keep(number, json.dumps(message), now)
+        press = {"callback_query": {"id": "q", "from": {"id": 5}, "data": "forget"}}
+        await store.inbox.keep(3, json.dumps(press), now)
+        await store.users.forget(5)
+        assert [number for number, _ in await store.inbox.pending()] == [2]
+    finally:
+        await store.close()
