@@ -143,6 +143,9 @@ class Courier:
         except StoreError as exc:
             log.warning("delivery to chat %s paused: %s", chat_id, exc)
             await asyncio.sleep(1)  # not straight back at a database that failed
+        except Exception:
+            log.exception("delivery to chat %s failed; trying again", chat_id)
+            await asyncio.sleep(1)
         finally:
             self._busy.pop(chat_id, None)
             self._wake.set()

@@ -119,12 +119,13 @@ class Intake:
     def failed(self, update: object, error: BaseException | None) -> None:
         """Note that a handler raised on this update (called by the error handler).
 
-        A failing database is no fault of the update: it is tried again later. Anything
-        else would fail again, and is answered with an apology instead.
+        A failing database (locked, full, an I/O error) is no fault of the update: it is
+        tried again later. Anything else, a constraint broken by a bug too, would fail
+        again, and is answered with an apology instead.
         """
         if not isinstance(update, Update):
             return
-        if isinstance(error, StoreError | sqlite3.Error):
+        if isinstance(error, StoreError | sqlite3.OperationalError):
             self._store_failed.add(update.update_id)
         else:
             self._failed.add(update.update_id)
