@@ -299,3 +299,22 @@ async def test_a_reply_is_not_sent_before_its_transaction_commits(
     await asyncio.sleep(0.5)
     assert first.text.startswith("Sorry"), "a reply that was rolled back went out"
     assert len(bot.api.sent[mark:]) == 1
+
+
+async def test_a_chat_keeps_its_order_through_a_locked_database(bot: Harness) -> None:
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    other = sqlite3.connect(bot.settings.database, timeout=1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    mark = len(bot.api.sent)
+    try:
+        bot.api.say(STAFF, QUESTION)
+        await bot.api.wait_for(STAFF.id, lambda s: "storing" in s.text, after=mark)
+        await asyncio.sleep(5)  # long enough for handling it to fail, more than once
+    finally:
+        other.rollback()
+        other.close()
+    # The database is free again, and the next message comes at once.
+    bot.api.say(STAFF, "nog een vraag erbij: mag de kantine van de sporthal ook mee")
+    await bot.api.wait_for(STAFF.id, lambda s: "Toegevoegd aan je vraag #1" in s.text, timeout=15)
+    post = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
+    assert QUESTION in post.text, "the follow-up overtook the question it follows"

@@ -118,6 +118,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
             ngb_phone=settings.contacts.ngb_phone,
             after=courier.kick,
             spool=Spool(_spool_path(settings)),
+            process=app.process_update,
         )
         frontend.attach(desk, courier, store, intake)
         queue.intake = processor.intake = intake

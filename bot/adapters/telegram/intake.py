@@ -26,6 +26,10 @@ from .render import chunks
 log = logging.getLogger(__name__)
 
 _KEEP_BACKOFF_MAX = 2.0
+# Handling on a failing database is tried this often, waiting 0.5, 1, 2, 4, 4 s between.
+_RETRIES = 6
+_RETRY_FIRST = 0.5
+_RETRY_MAX = 4.0
 _TOLD_KEPT = 1000  # update ids whose sender was told of a fault, so it is said once
 
 
@@ -57,8 +61,10 @@ class Intake:
         ngb_phone: str,
         after: Callable[[], None],
         spool: Spool,
+        process: Callable[[Update], Awaitable[Any]],
     ) -> None:
         self.bot = bot
+        self.process = process  # runs an update's handlers (the Application's process_update)
         self.store = store
         self.spool = spool
         self.clock = clock
@@ -92,10 +98,31 @@ class Intake:
         self._queued.add(update.update_id)
 
     async def handle(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the handlers of one update in a transaction; on a fault it stays in the inbox."""
+        """Run the handlers of one update in a transaction; on a database fault, again.
+
+        Retried in place, under the chat's lock, so the chat's later messages wait behind
+        it (a follow-up is never handled before the question that opened the ticket). A
+        fault that lasts is left to the replay, with the update kept in the inbox.
+        """
         if not isinstance(update, Update):
             await coroutine
             return
+        number = update.update_id
+        try:
+            for attempt in range(_RETRIES):
+                if attempt:
+                    await asyncio.sleep(min(_RETRY_FIRST * 2 ** (attempt - 1), _RETRY_MAX))
+                    coroutine = self.process(update)
+                if await self._run(update, coroutine):
+                    break
+            else:
+                log.warning("update %d left for the replay: the database keeps failing", number)
+        finally:
+            self._queued.discard(number)
+        self.after()
+
+    async def _run(self, update: Update, coroutine: Awaitable[Any]) -> bool:
+        """One run of the handlers; False when the database failed and nothing was done."""
         number = update.update_id
         try:
             async with self.store.transaction():
@@ -108,13 +135,13 @@ class Intake:
             await self._give_up(update)
         except (StoreError, _StoreFailed) as exc:
             _close(coroutine)
-            log.warning("update %d not handled yet (%r); kept for a retry", number, exc)
+            log.warning("update %d not handled yet (%r)", number, exc)
             await self._tell_busy(update)
+            return False
         finally:
             self._failed.discard(number)
             self._store_failed.discard(number)
-            self._queued.discard(number)
-        self.after()
+        return True
 
     def failed(self, update: object, error: BaseException | None) -> None:
         """Note that a handler raised on this update (called by the error handler).
