@@ -28,7 +28,16 @@ from bot.core.escalation import (
 from bot.core.ids import small_id
 from bot.core.models import Button, Member, Outgoing, Reply, Role
 from bot.core.ports import Clock
-from bot.core.roster import Plan, Responder, Shift, build_plan, handover, on_duty, uncovered
+from bot.core.roster import (
+    HandoverOffer,
+    Plan,
+    Responder,
+    Shift,
+    build_plan,
+    handover,
+    on_duty,
+    uncovered,
+)
 from bot.core.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -36,7 +45,9 @@ log = logging.getLogger(__name__)
 OFFICER_ROLES = frozenset({Role.DUTY_OFFICER, Role.ADMIN})
 ROSTER_VIEWERS = frozenset({Role.DUTY_OFFICER, Role.AGENT, Role.ADMIN})
 _DAY = timedelta(hours=24)
-_OFFER_MINUTES = 60
+# An offer holds for an hour: later, the giver's shift may no longer be what they offered,
+# and they have not agreed to hand over whatever it is now.
+_OFFER_VALID = timedelta(hours=1)
 
 
 class PagingStore(Protocol):
@@ -60,6 +71,11 @@ class PagingStore(Protocol):
     async def find_member(self, ref: str) -> Member | None: ...
     async def send(self, message: Outgoing, now: datetime) -> None: ...
     async def once(self, key: str, now: datetime) -> bool: ...
+    async def offer_handover(
+        self, giver: int, taker: int, now: datetime, until: datetime
+    ) -> int: ...
+    async def handover_offer(self, offer_id: int) -> HandoverOffer | None: ...
+    async def accept_offer(self, offer_id: int, now: datetime) -> bool: ...
 
 
 class Pager:
@@ -118,7 +134,7 @@ class Pager:
         if number is None:
             return self.texts.get("button_expired", lang)  # forged or garbled
         if kind == "ho":
-            return await self._accept_handover(member, user_id, number, extra)
+            return await self._accept_handover(member, user_id, number)
         async with self._lock:
             esc = await self.store.escalation(number)
             if esc is None:
@@ -288,19 +304,12 @@ class Pager:
             level=shift.level,
             end=self._when(shift.end),
         )
-        button = Button(
-            self.texts.get("button_accept", target.language),
-            f"ho:{member.user_id}:{target.user_id}:{int(now.timestamp()) // 60}",
+        # The button names the stored offer; who gives and who may take it stay on the server.
+        offer_id = await self.store.offer_handover(
+            member.user_id, target.user_id, now, now + _OFFER_VALID
         )
-        await self.store.send(
-            Outgoing(
-                target.chat_id,
-                offer,
-                f"ho:{member.user_id}:{target.user_id}:{now.timestamp():.0f}",
-                (button,),
-            ),
-            now,
-        )
+        button = Button(self.texts.get("button_accept", target.language), f"ho:{offer_id}")
+        await self.store.send(Outgoing(target.chat_id, offer, f"ho:{offer_id}", (button,)), now)
         return Reply(self.texts.get("handover_sent", lang, name=target.label))
 
     # --- inside ---------------------------------------------------------------------------
@@ -425,34 +434,35 @@ class Pager:
         )
 
     async def _accept_handover(
-        self, member: Member | None, user_id: int, from_user: int, to: str
+        self, member: Member | None, user_id: int, offer_id: int
     ) -> str | None:
         lang = member.language if member else "nl"
-        target, _, minute = to.partition(":")
         now = self.clock.now()
-        offered = small_id(minute)
-        # An offer holds for an hour: later, the giver's shift may no longer be what they
-        # offered, and they have not agreed to hand over whatever it is now.
-        fresh = offered is not None and 0 <= now.timestamp() // 60 - offered <= _OFFER_MINUTES
-        if member is None or target != str(user_id) or not fresh:
+        offer = await self.store.handover_offer(offer_id)
+        # Only the colleague it was offered to, still a duty officer, within the hour, once.
+        if (
+            offer is None
+            or member is None
+            or offer.taker != user_id
+            or member.role not in OFFICER_ROLES
+            or now > offer.expires_at
+            or offer.accepted
+        ):
+            log.warning("hand-over offer %d refused to user %d", offer_id, user_id)
             return self.texts.get("button_expired", lang)
         shifts = await self.store.shifts(now, now + timedelta(days=400))
-        shortened, added = handover(shifts, from_user, user_id, now)
-        if not added:
+        shortened, added = handover(shifts, offer.giver, user_id, now)
+        if not added or not await self.store.accept_offer(offer.id, now):
             return self.texts.get("button_expired", member.language)
         await self.store.replace_shifts(shortened, added)
+        log.info("hand-over %d: user %d took over from user %d", offer.id, user_id, offer.giver)
         end = self._when(max(s.end for s in added))
-        giver = await self.store.member(from_user)
+        giver = await self.store.member(offer.giver)
         done = self.texts.get(
             "handover_done", giver.language if giver else lang, name=member.label, end=end
         )
         if giver is not None:
-            await self.store.send(
-                Outgoing(
-                    giver.chat_id, done, f"ho-done:{from_user}:{user_id}:{now.timestamp():.0f}"
-                ),
-                now,
-            )
+            await self.store.send(Outgoing(giver.chat_id, done, f"ho-done:{offer.id}"), now)
         return self.texts.get("handover_done", lang, name=member.label, end=end)
 
     async def _plan(self, now: datetime) -> Plan:

@@ -75,6 +75,17 @@ class Plan:
         return None
 
 
+@dataclass(frozen=True)
+class HandoverOffer:
+    """A duty officer's offer of the rest of their shift to one colleague, until it expires."""
+
+    id: int
+    giver: int
+    taker: int
+    expires_at: datetime
+    accepted: bool = False
+
+
 def on_duty(shifts: Iterable[Shift], at: datetime, level: int | None = None) -> list[Shift]:
     """Return the shifts covering a moment, by level then start."""
     found = [s for s in shifts if s.covers(at) and (level is None or s.level == level)]

@@ -9,11 +9,11 @@ import aiosqlite
 
 from bot.core.escalation import Escalation, Transition
 from bot.core.models import Member, Outgoing
-from bot.core.roster import Shift
+from bot.core.roster import HandoverOffer, Shift
 from bot.store.escalations import Escalations
 from bot.store.outbox import Outbox
 from bot.store.roster import Shifts
-from bot.store.rows import stamp
+from bot.store.rows import moment, stamp
 from bot.store.users import Users
 
 
@@ -97,5 +97,35 @@ class PagingRecords:
         """Record an alert key; False when it was recorded before."""
         cursor = await self.db.execute(
             "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)", (key, stamp(now))
+        )
+        return cursor.rowcount > 0
+
+    async def offer_handover(self, giver: int, taker: int, now: datetime, until: datetime) -> int:
+        """Keep a hand-over offer; return its id, which its button carries."""
+        cursor = await self.db.execute(
+            "INSERT INTO handovers (giver, taker, offered_at, expires_at) VALUES (?, ?, ?, ?)",
+            (giver, taker, stamp(now), stamp(until)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def handover_offer(self, offer_id: int) -> HandoverOffer | None:
+        """Return a hand-over offer by id."""
+        async with self.db.execute("SELECT * FROM handovers WHERE id = ?", (offer_id,)) as c:
+            row = await c.fetchone()
+        if row is None:
+            return None
+        return HandoverOffer(
+            id=row["id"],
+            giver=row["giver"],
+            taker=row["taker"],
+            expires_at=moment(row["expires_at"]),
+            accepted=row["accepted_at"] is not None,
+        )
+
+    async def accept_offer(self, offer_id: int, now: datetime) -> bool:
+        """Mark an offer accepted; False when it was accepted before (a replayed press)."""
+        cursor = await self.db.execute(
+            "UPDATE handovers SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL",
+            (stamp(now), offer_id),
         )
         return cursor.rowcount > 0

@@ -165,4 +165,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_lane ON outbox (chat_id, priority DESC, id)
         WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
+    # 5: hand-over offers, kept when made: a button then names an offer, never a giver
+    """
+    CREATE TABLE handovers (
+        id          INTEGER PRIMARY KEY,
+        giver       INTEGER NOT NULL,
+        taker       INTEGER NOT NULL,
+        offered_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        accepted_at TEXT
+    );
+    """,
 )

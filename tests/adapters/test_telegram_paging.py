@@ -444,3 +444,46 @@ async def test_an_officer_passes_a_page_on_with_a_reason(after_hours_bot: Harnes
     passed = await bot.api.wait_for(BACKUP.id, lambda s: "doorgezet" in s.text, after=mark)
     assert "zit in een ander incident (Piket O)" in passed.text
     await bot.api.wait_for(BACKUP.id, is_page, after=mark)
+
+
+async def test_a_forged_or_replayed_handover_button_gives_no_shift(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await bot.register(OFF_SHIFT, Role.DUTY_OFFICER, name="Piket R")
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    await bot.ask(OFFICER, "/overdracht @piket_r")
+    offer = await bot.api.wait_for(OFF_SHIFT.id, lambda s: "overneemt" in s.text)
+    data = offer.data("Overnemen")
+    assert data.startswith("ho:") and str(OFFICER.id) not in data  # names no giver
+    # The same button pressed by others, and the old form that named the giver.
+    for person, forged in (
+        (STAFF, data),
+        (MAYOR, data),
+        (BACKUP, data),
+        (STAFF, f"ho:{OFFICER.id}:{STAFF.id}:{int(bot.clock.now().timestamp()) // 60}"),
+    ):
+        assert "verlopen" in await toast_for(bot, person, offer, forged)
+    shown = await bot.ask(OFFICER, "/piket")
+    assert "niveau 1: Piket O" in shown.text.split("Volgende")[0]
+    # The colleague it was offered to takes it, once.
+    mark = len(bot.api.sent)
+    bot.api.press(OFF_SHIFT, offer, data)
+    await bot.api.wait_for(OFFICER.id, lambda s: "Overdracht geregeld" in s.text, after=mark)
+    assert "verlopen" in await toast_for(bot, OFF_SHIFT, offer, data)
+    shown = await bot.ask(OFF_SHIFT, "/piket")
+    now_part = shown.text.split("Volgende")[0]
+    assert now_part.count("Piket R") == 1 and "Piket O" not in now_part
+
+
+async def toast_for(bot: Harness, person: Person, message: Sent, data: str) -> str:
+    """Press a button and return the toast its press was answered with."""
+    query = bot.api.press(person, message, data)
+
+    def answered() -> bool:
+        return any(a.get("callback_query_id") == query for a in bot.api.callback_answers)
+
+    await bot.api.until(answered)
+    found = [a for a in bot.api.callback_answers if a.get("callback_query_id") == query]
+    return str(found[0].get("text") or "")
