@@ -202,13 +202,15 @@ class Desk:
         return Reply(self.texts.get("forget_confirm", user.language), (button,))
 
     async def purge(self) -> int:
-        """Erase tickets closed longer ago than the retention period; return how many.
+        """Erase tickets closed, and unanswered questions kept, longer ago than the retention
+        period; return how many tickets.
 
         Sent messages go after a week: the outbox needs them only while a retry may come.
         """
         now = self.clock.now()
         await self.store.outbox.purge(now - _SENT_KEPT)
         await self.store.drafts.purge(now - _DRAFT_KEPT)
+        await self.store.notes.purge_unanswered(now - self.helpdesk.retention)
         return await self.store.tickets.purge_closed(now - self.helpdesk.retention)
 
     # --- the agents' group ---------------------------------------------------------------

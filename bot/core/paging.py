@@ -429,6 +429,8 @@ class Pager:
                 # A burst still queued for the officer goes as one message.
                 batch=f"relay:{esc.id}:{sender.user_id}",
                 origin=sender.chat_id,
+                purpose="relay",
+                ref=esc.id,
             ),
             now,
         )

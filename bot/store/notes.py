@@ -29,6 +29,13 @@ class Notes:
             (text, route, stamp(now)),
         )
 
+    async def purge_unanswered(self, before: datetime) -> int:
+        """Delete unanswered questions older than a moment; return how many."""
+        cursor = await self.db.execute(
+            "DELETE FROM unanswered WHERE created_at < ?", (stamp(before),)
+        )
+        return cursor.rowcount
+
     async def unanswered_since(self, since: datetime) -> list[tuple[datetime, str, str]]:
         """Return (when, route, text) of unanswered questions since a moment, oldest first."""
         async with self.db.execute(

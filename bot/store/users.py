@@ -100,6 +100,17 @@ class Users:
                AND ref IN (SELECT id FROM tickets WHERE user_id = ?))""",
             (user_id, user_id),
         )
+        # Copies of their pages and relays at the officers: unsent ones go, sent ones keep
+        # no text (a page's log line stays in escalation_events).
+        mine = (
+            "purpose IN ('page', 'escalation', 'relay')"
+            " AND ref IN (SELECT id FROM escalations WHERE mayor_id = ?)"
+        )
+        await self.db.execute(f"DELETE FROM outbox WHERE sent_at IS NULL AND {mine}", (user_id,))
+        await self.db.execute(
+            f"UPDATE outbox SET payload = json_set(payload, '$.text', '-') WHERE {mine}",
+            (user_id,),
+        )
         await self.db.execute("DELETE FROM tickets WHERE user_id = ?", (user_id,))
         await self.db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
         # Updates kept but not handled yet: their text, and a replay that would bring it back.

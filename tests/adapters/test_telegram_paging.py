@@ -366,6 +366,9 @@ async def test_a_mayors_phone_goes_with_one_page_and_forget_erases_the_page_text
     shown = await bot.ask(MAYOR, "/mijngegevens", match=lambda s: "Dit bewaar ik" in s.text)
     assert "Oproepen aan de piketdienst: 1" in shown.text
     assert "telefoonnummer in bewaring: nee" in shown.text
+    mark = len(bot.api.sent)
+    bot.api.say(MAYOR, "Inmiddels staan er nog meer mensen bij de ingang")
+    await bot.api.wait_for(OFFICER.id, lambda s: "ingang" in s.text, after=mark)
 
     prompt = await bot.ask(MAYOR, "/verwijderen", match=lambda s: "zeker" in s.text)
     mark = len(bot.api.sent)
@@ -381,6 +384,14 @@ async def test_a_mayors_phone_goes_with_one_page_and_forget_erases_the_page_text
         ) as c:
             left = [r[0] for r in await c.fetchall()]
         assert len(left) == 1 and "gewist" in left[0]
+        # Nor is their name or report left in the copies at the officers.
+        async with store.db.execute(
+            "SELECT count(*) FROM outbox WHERE payload LIKE ? OR payload LIKE ?"
+            " OR payload LIKE ? OR payload LIKE ?",
+            (f"%{CRISIS[:30]}%", "%Burgemeester van Brummen%", "%0000 0000%", "%ingang%"),
+        ) as c:
+            row = await c.fetchone()
+        assert row is not None and row[0] == 0
     finally:
         await store.close()
 

@@ -114,3 +114,17 @@ async def test_forgetting_a_user_drops_their_updates_not_yet_handled(tmp_path: P
         assert [number for number, _ in await store.inbox.pending()] == [2]
     finally:
         await store.close()
+
+
+async def test_unanswered_questions_go_after_the_retention_period(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        old = datetime(2026, 8, 1, 10, 0, tzinfo=UTC)
+        new = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+        await store.notes.unanswered("een oude vraag", "handoff", old)
+        await store.notes.unanswered("een nieuwe vraag", "handoff", new)
+        assert await store.notes.purge_unanswered(datetime(2026, 9, 1, tzinfo=UTC)) == 1
+        left = await store.notes.unanswered_since(old)
+        assert [text for _, _, text in left] == ["een nieuwe vraag"]
+    finally:
+        await store.close()
