@@ -18,11 +18,16 @@ _VOWELS = frozenset("aeiouy")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 # Control characters (terminal escapes, NUL, carriage returns) but not newline and tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
-    """Turn control characters in what a user typed into spaces, before it is shown or stored."""
-    return _CONTROL.sub(" ", text)
+    """Turn control characters in what a user typed into spaces, before it is shown or stored.
+
+    A lone UTF-16 surrogate (Telegram passes them on) becomes the replacement character:
+    no file, database or JSON encoder would take it.
+    """
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
 
 
 def fold(text: str) -> str:

@@ -318,3 +318,26 @@ async def test_a_chat_keeps_its_order_through_a_locked_database(bot: Harness) ->
     await bot.api.wait_for(STAFF.id, lambda s: "Toegevoegd aan je vraag #1" in s.text, timeout=15)
     post = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
     assert QUESTION in post.text, "the follow-up overtook the question it follows"
+
+
+async def test_a_lone_surrogate_and_a_button_without_a_message_are_answered(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    reply = await bot.ask(STAFF, "wat is het gzza \ud800")
+    assert "GZZA" in reply.text or "gzza" in reply.text.lower()
+    bot.api._push(
+        {
+            "callback_query": {
+                "id": "inline-1",
+                "from": STAFF.as_json(),
+                "chat_instance": "ci",
+                "inline_message_id": "elsewhere",
+                "data": "page",
+            }
+        }
+    )
+    await bot.api.until(
+        lambda: any(a.get("callback_query_id") == "inline-1" for a in bot.api.callback_answers)
+    )
+    assert "Traceback" not in caplog.text and "error while handling" not in caplog.text

@@ -188,9 +188,12 @@ class Frontend:
         """A button press, in a private chat or the agents' group."""
         query = update.callback_query
         assert query is not None
+        chat = update.effective_chat
+        if chat is None:  # a button on an inline message: nothing of ours
+            self.store.transaction.on_commit(lambda: query.answer())
+            return
         sender = _sender(update)
         data = query.data or ""
-        chat = update.effective_chat
         in_private = chat is not None and chat.type == ChatType.PRIVATE
         answer = (
             await self.desk.press(sender, data)

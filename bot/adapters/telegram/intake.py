@@ -78,7 +78,8 @@ class Intake:
 
     async def keep(self, update: Update) -> None:
         """Write an update down before Telegram is told it came: in the inbox, else the spool."""
-        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        # ASCII: a lone surrogate in a text would stop the database taking the row.
+        payload = json.dumps(update.to_dict())
         delay = 0.1
         while True:
             try:
