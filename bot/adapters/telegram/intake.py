@@ -82,17 +82,18 @@ class Intake:
         payload = json.dumps(update.to_dict())
         delay = 0.1
         while True:
+            # Nothing may escape from here: it would stop python-telegram-bot's polling.
             try:
                 async with self.store.transaction():
                     await self.store.inbox.keep(update.update_id, payload, self.clock.now())
                 break
-            except StoreError as exc:
-                log.warning("update %d goes to the spool: %s", update.update_id, exc)
+            except Exception as exc:  # busy, full, broken: the spool takes it
+                log.warning("update %d goes to the spool: %r", update.update_id, exc)
             try:
                 self.spool.append(update.update_id, payload)
                 await self._tell_busy(update)
                 break
-            except OSError as exc:  # not even a file can be written: Telegram keeps it
+            except Exception as exc:  # not even a file can be written: Telegram keeps it
                 log.error("cannot keep update %d anywhere yet: %s", update.update_id, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _KEEP_BACKOFF_MAX)
