@@ -30,6 +30,12 @@ def clean(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
 
 
+def units(text: str) -> int:
+    """Return the length of a text as Telegram counts it: in UTF-16 code units (an emoji is
+    two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def fold(text: str) -> str:
     """Return lowercase text without accents, with every non-alphanumeric run as one space."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

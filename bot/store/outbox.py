@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.models import Button, Outgoing
+from bot.core.text import units
 from bot.store.rows import stamp
 
 # next_attempt_at of a message to send at once: sorts before every stamp, so it is due
@@ -107,7 +108,7 @@ class Outbox:
             f" ORDER BY {_LANE_ORDER} LIMIT ?",
             (stamp(now), limit),
         ) as cursor:
-            return [_pending([r]) for r in await cursor.fetchall()]
+            return [_pending(r) for r in await cursor.fetchall()]
 
     async def next_in(self, chat_id: int, now: datetime) -> Pending | None:
         """Return a chat's next message if it is due, joined with the rows batched behind it."""
@@ -119,15 +120,17 @@ class Outbox:
         if not rows or rows[0]["next_attempt_at"] > stamp(now):
             return None
         head = rows[0]
-        run = [head]
-        size = _units(head)
-        if head["batch"] is not None:
-            for row in rows[1:]:
-                size += _units(row) + 2
-                if row["batch"] != head["batch"] or size > _BATCH_UNITS:
-                    break
-                run.append(row)
-        return _pending(run)
+        parts = [(int(head["id"]), _message(head))]
+        size = units(parts[0][1].text)
+        for row in rows[1:] if head["batch"] is not None else []:
+            if row["batch"] != head["batch"]:
+                break
+            part = _message(row)
+            size += units(part.text) + 2
+            if size > _BATCH_UNITS:
+                break
+            parts.append((int(row["id"]), part))
+        return Pending(id=head["id"], attempts=head["attempts"], parts=tuple(parts))
 
     async def sent(self, ids: Collection[int], message_id: int | None, now: datetime) -> None:
         """Mark messages delivered."""
@@ -176,18 +179,8 @@ def _payload(message: Outgoing) -> dict[str, Any]:
     }
 
 
-def _units(row: aiosqlite.Row) -> int:
-    """The length of a row's text as Telegram counts it (UTF-16 code units)."""
-    text = str(json.loads(row["payload"])["text"])
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _pending(rows: list[aiosqlite.Row]) -> Pending:
-    return Pending(
-        id=rows[0]["id"],
-        attempts=rows[0]["attempts"],
-        parts=tuple((int(r["id"]), _message(r)) for r in rows),
-    )
+def _pending(row: aiosqlite.Row) -> Pending:
+    return Pending(id=row["id"], attempts=row["attempts"], parts=((int(row["id"]), _message(row)),))
 
 
 def _message(row: aiosqlite.Row) -> Outgoing:

@@ -195,21 +195,20 @@ class Courier:
         self, pending: Pending, message: Outgoing, message_id: int, thread_id: int | None
     ) -> bool:
         """Write the delivery down; while the database refuses, keep it in memory instead."""
-        for attempt in range(_RECORD_TRIES):
-            try:
-                async with self.transaction():
-                    await self.outbox.sent(pending.ids, message_id, self.clock.now())
-                    for _, part in pending.parts:
-                        await self.desk.delivered(part, message_id, thread_id)
-            except StoreError as exc:
-                if attempt == 0:
-                    log.warning("message %s sent; recording it failed (%s)", pending.id, exc)
-                await asyncio.sleep(0.25)
-                continue
-            self._unrecorded.pop(pending.message.dedupe_key, None)
-            return True
-        self._unrecorded[pending.message.dedupe_key] = (pending, message, message_id, thread_id)
-        return False
+
+        async def record() -> None:
+            await self.outbox.sent(pending.ids, message_id, self.clock.now())
+            for _, part in pending.parts:
+                await self.desk.delivered(part, message_id, thread_id)
+
+        try:
+            await self._write_hard(record)
+        except StoreError as exc:
+            log.warning("message %s sent; recording it failed (%s)", pending.id, exc)
+            self._unrecorded[pending.message.dedupe_key] = (pending, message, message_id, thread_id)
+            return False
+        self._unrecorded.pop(pending.message.dedupe_key, None)
+        return True
 
     async def _retry(self, pending: Pending, delay: timedelta, error: str) -> None:
         await self.outbox.retry(pending.id, self.clock.now() + delay, error)
@@ -227,7 +226,8 @@ class Courier:
             await work()
 
     async def _write_hard(self, work: Callable[[], Awaitable[None]]) -> None:
-        """Write what must not be lost once Telegram acted on it (a topic it opened)."""
+        """Write what must not be lost once Telegram acted on it (a delivery, a topic it
+        opened), trying again while the database is busy."""
         for attempt in range(_RECORD_TRIES):
             try:
                 await self._write(work)

@@ -219,7 +219,7 @@ class Intake:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return None
-        lang = language_of(update.effective_user.language_code if update.effective_user else None)
+        lang = _language(update)
         query = update.callback_query
         key = "apology_page" if query is not None and query.data == "page" else "apology"
         return Outgoing(
@@ -236,7 +236,7 @@ class Intake:
             return
         if not self._first_time(update.update_id):
             return
-        lang = language_of(update.effective_user.language_code if update.effective_user else None)
+        lang = _language(update)
         await self._say(chat.id, self.texts.get("busy", lang, ngb_phone=self.ngb_phone))
 
     def _first_time(self, number: int) -> bool:
@@ -272,6 +272,12 @@ class DurableQueue(asyncio.Queue[object]):
         if isinstance(item, Update) and self.intake is not None:
             await self.intake.keep(item)
         await super().put(item)
+
+
+def _language(update: Update) -> str:
+    """The language to answer the sender of an update in."""
+    user = update.effective_user
+    return language_of(user.language_code if user else None)
 
 
 def _close(coroutine: Awaitable[Any]) -> None:

@@ -14,6 +14,7 @@ from telegram import (
 )
 
 from bot.core.models import Button, Outgoing, Reply
+from bot.core.text import units
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,6 @@ def dialable(text: str) -> str:
     should be able to tap the NGB helpline, not copy it.
     """
     return _DUTCH_NUMBER.sub(r"+31 \1 \2", text)
-
-
-def units(text: str) -> int:
-    """Return the length of a text as Telegram counts it: in UTF-16 code units."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
