@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +71,26 @@ COMMANDS_EN = [
 ]
 
 
+@dataclass
+class _Running:
+    """What post_init starts and post_shutdown stops, in reverse order."""
+
+    store: Store | None = None
+    courier: Courier | None = None
+    delivery: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        """Stop delivering (lanes finish the message in hand), then close the store."""
+        if self.delivery is not None:
+            self.delivery.cancel()
+            await asyncio.gather(self.delivery, return_exceptions=True)
+        if self.courier is not None:
+            await self.courier.stop()
+        if self.store is not None:
+            await self.store.close()
+        self.store, self.courier, self.delivery = None, None, None
+
+
 def check_token(token: str) -> str:
     """Return the token if it looks like a Bot API token; raise ConfigError otherwise."""
     if not token:
@@ -86,11 +107,11 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
     frontend = Frontend()
     queue = DurableQueue()
     processor = ChatOrderedProcessor()
-    state: dict[str, Store | Courier | asyncio.Task[None]] = {}
+    running = _Running()
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         store = await Store.open(settings.database)
-        state["store"] = store
+        running.store = store
         pager = Pager(
             store=store.paging,
             clock=clock,
@@ -127,8 +148,8 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         # At start-up, before any new update: deadlines that passed while the bot was down,
         # what was queued to send, and what was kept but not handled.
         await frontend.sweep()
-        state["courier"] = courier
-        state["delivery"] = asyncio.create_task(courier.run(), name="courier")
+        running.courier = courier
+        running.delivery = asyncio.create_task(courier.run(), name="courier")
         await intake.replay(queue)
         assert app.job_queue is not None
         app.job_queue.run_repeating(frontend.sweep, interval=settings.sweep_interval)
@@ -138,16 +159,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         log.info("bot @%s ready; database %s", app.bot.username, settings.database)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        delivery = state.pop("delivery", None)
-        if isinstance(delivery, asyncio.Task):
-            delivery.cancel()
-            await asyncio.gather(delivery, return_exceptions=True)
-        courier = state.pop("courier", None)
-        if isinstance(courier, Courier):
-            await courier.stop()
-        store = state.pop("store", None)
-        if isinstance(store, Store):
-            await store.close()
+        await running.close()
 
     app = (
         Application.builder()
