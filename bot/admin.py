@@ -10,10 +10,10 @@ import statistics
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.core.access import OFFICERS
 from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.escalation import State
 from bot.core.models import Grant, Member, Role
-from bot.core.paging import OFFICER_ROLES
 from bot.core.roster import Shift, next_shifts, on_duty, uncovered, validate_shift
 from bot.errors import UsageError
 from bot.store.sqlite import Store
@@ -163,7 +163,7 @@ _COLUMNS = frozenset({"user", "level", "from", "to"})
 
 def _not_on_roster(member: Member) -> str | None:
     """Only duty officers and administrators may be paged and acknowledge."""
-    if member.role in OFFICER_ROLES:
+    if member.role in OFFICERS:
         return None
     return (
         f"{member.label} is {member.role.value}: only a duty_officer or admin can be on the"

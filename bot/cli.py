@@ -254,7 +254,14 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
             texts=triage.replies.texts,
             contacts=settings.contacts,
         )
-        desk = Desk(triage=triage, store=store, clock=clock, helpdesk=helpdesk, pager=pager)
+        desk = Desk(
+            triage=triage,
+            store=store,
+            clock=clock,
+            helpdesk=helpdesk,
+            pager=pager,
+            limits=settings.limits,
+        )
         try:
             console = ConsoleChat(desk=desk, store=store, clock=clock)
             await console.run(_lines(interactive), sys.stdout, echo=not interactive)

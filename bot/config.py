@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.escalation import Policy
 from bot.core.hours import WEEKDAYS, OfficeHours, weekday_numbers
+from bot.core.limits import Limits
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,7 @@ class Settings:
     database: Path = field(default_factory=lambda: Path("var") / "helpdesk.sqlite3")
     paging: Policy = field(default_factory=Policy)
     sweep_interval: timedelta = timedelta(seconds=2)
+    limits: Limits = field(default_factory=Limits)
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -143,6 +145,15 @@ _KNOWN: dict[str, frozenset[str]] = {
     ),
     "storage": frozenset({"path"}),
     "paging": frozenset({"ack_timeout", "resolve_reminder", "sweep_interval"}),
+    "limits": frozenset(
+        {
+            "questions_per_minute",
+            "tickets_per_hour",
+            "guest_tickets_per_hour",
+            "crisis_tickets_per_hour",
+            "invite_attempts_per_hour",
+        }
+    ),
 }
 
 
@@ -188,7 +199,22 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
             ),
         ),
         sweep_interval=reader.duration(paging, "paging", "sweep_interval", timedelta(seconds=2)),
+        limits=_limits(reader, reader.section(data, "limits")),
     )
+
+
+def _limits(reader: _Reader, table: Mapping[str, Any]) -> Limits:
+    """Every limit is a whole number of at least 1: a first question, ticket or crisis report
+    always goes through."""
+    base = Limits()
+
+    def count(key: str) -> int:
+        value = table.get(key, getattr(base, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+            raise reader.fail("limits", key, "a whole number from 1 to 10000", value)
+        return value
+
+    return Limits(**{key: count(key) for key in _KNOWN["limits"]})
 
 
 def _check_regions(reader: _Reader, table: str, values: Mapping[str, Any]) -> None:

@@ -68,6 +68,31 @@ class Harness:
         self.clock.advance(delta)
         await asyncio.sleep(0.3)
 
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[Store]:
+        """Open the bot's database beside the bot, as the CLI would."""
+        store = await Store.open(self.settings.database)
+        try:
+            yield store
+        finally:
+            await store.close()
+
+    async def settle(self, limit: float = 5.0) -> None:
+        """Wait until every update received is handled and every message queued is sent."""
+        pending = (
+            "SELECT (SELECT count(*) FROM inbox WHERE handled_at IS NULL)"
+            " + (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL)"
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        async with self.store() as store:
+            while True:
+                await asyncio.sleep(0.05)
+                async with store.db.execute(pending) as cursor:
+                    row = await cursor.fetchone()
+                if (row is not None and row[0] == 0) or loop.time() > deadline:
+                    return
+
     async def ask(self, person: Person, text: str, **match: Any) -> Any:
         """Say something and wait for the bot's first reply to it."""
         mark = len(self.api.sent)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.config import HelpdeskSettings
+from bot.core.access import OFFICERS, Act, may
 from bot.core.ids import small_id
+from bot.core.limits import Kind, Limiter, Limits, Verdict
 from bot.core.models import (
     CLOSE_TOPIC,
     Button,
@@ -21,15 +24,15 @@ from bot.core.models import (
     Ticket,
     User,
 )
-from bot.core.paging import OFFICER_ROLES, Pager
+from bot.core.paging import BUTTONS as PAGING_BUTTONS
+from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.text import clean
 from bot.core.texts import language_of
 from bot.core.triage import Triage
 
-AGENT_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+log = logging.getLogger(__name__)
 _TICKET_MARK = re.compile(r"^(?:🎫 Vraag |✉️ |⚠️ |✋ )#(\d+)")
-PAGER_ACTIONS = frozenset({"ack", "pass", "resolve", "escfb", "ho"})
 _SENT_KEPT = timedelta(days=7)
 # A question or shared number older than this asks for no page.
 _DRAFT_KEPT = timedelta(days=1)
@@ -65,6 +68,7 @@ class Desk:
         clock: Clock,
         helpdesk: HelpdeskSettings,
         pager: Pager,
+        limits: Limits | None = None,
     ) -> None:
         self.triage = triage
         self.store = store
@@ -72,6 +76,7 @@ class Desk:
         self.helpdesk = helpdesk
         self.pager = pager
         self.texts = triage.replies.texts
+        self.limiter = Limiter(limits or Limits(), store.attempts)
 
     async def identify(self, sender: Sender) -> tuple[Member | None, User]:
         """Return the stored member (if any) and the routing view of a sender."""
@@ -86,19 +91,10 @@ class Desk:
         member, user = await self.identify(sender)
         lang = user.language
         if code:
-            grant = await self.store.invites.redeem(code, sender.user_id, self.clock.now())
-            if grant is None:
-                return [Reply(self.texts.get("invite_invalid", lang))]
-            member = Member(
-                user_id=sender.user_id,
-                chat_id=sender.chat_id,
-                role=grant.role,
-                municipality=grant.municipality,
-                name=grant.name,
-                username=sender.username,
-                language=lang,
-            )
-            await self.store.users.save(member, self.clock.now())
+            refusal = await self._redeem(sender, member, code, lang)
+            if refusal is not None:
+                return [refusal]
+            member, user = await self.identify(sender)
         if member is None:
             return [Reply(self.texts.get("start_guest", lang), keyboard=())]
         name = f" {member.name}" if member.name else ""
@@ -110,12 +106,55 @@ class Desk:
         )
         return [Reply(text, keyboard=self._keyboard(member.as_user(lang)))]
 
+    async def _redeem(
+        self, sender: Sender, member: Member | None, code: str, lang: str
+    ) -> Reply | None:
+        """Bind an invite's role to the sender; return why not, or None when done."""
+        now = self.clock.now()
+        if await self.limiter.check(sender.user_id, Kind.INVITE, now) is not Verdict.OK:
+            return Reply(self.texts.get("invite_locked", lang))
+        grant = await self.store.invites.peek(code, now)
+        if grant is None:
+            await self.limiter.count(sender.user_id, Kind.INVITE, now)
+            log.warning("wrong invite code from user %d", sender.user_id)
+            if await self.limiter.check(sender.user_id, Kind.INVITE, now) is Verdict.FIRST_OVER:
+                await self._tell_admins_of_lockout(sender, now)
+            return Reply(self.texts.get("invite_invalid", lang))
+        if member is not None and member.role is Role.ADMIN and grant.role is not Role.ADMIN:
+            # An administrator's role changes by command only; the code stays for its owner.
+            return Reply(self.texts.get("invite_admin_kept", lang, role=grant.role.value))
+        await self.store.invites.redeem(code, sender.user_id, now)
+        who = Member(
+            user_id=sender.user_id,
+            chat_id=sender.chat_id,
+            role=grant.role,
+            municipality=grant.municipality,
+            name=grant.name,
+            username=sender.username,
+            language=lang,
+        )
+        await self.store.users.save(who, now)
+        return None
+
+    async def _tell_admins_of_lockout(self, sender: Sender, now: datetime) -> None:
+        who = f"{sender.user_id}" + (f" (@{sender.username})" if sender.username else "")
+        for admin in await self.store.users.list(Role.ADMIN):
+            text = self.texts.get("invite_lockout_admins", admin.language, who=who)
+            await self.store.outbox.put(
+                Outgoing(
+                    admin.chat_id,
+                    text,
+                    f"invite-lockout:{sender.user_id}:{now:%Y%m%d%H%M}:{admin.user_id}",
+                ),
+                now,
+            )
+
     def help(self, user: User) -> Reply:
         """Explain the commands."""
         text = self.texts.get("help", user.language)
         if user.is_mayor:
             text += "\n" + self.texts.get("help_mayor", user.language)
-        if user.role in OFFICER_ROLES:
+        if user.role in OFFICERS:
             text += "\n" + self.texts.get("help_officer", user.language)
         return Reply(text, keyboard=self._keyboard(user))
 
@@ -134,6 +173,12 @@ class Desk:
         decision = self.triage.decide(inquiry)
         if decision.crisis:
             return await self._crisis(sender, member, inquiry, decision)
+        # Counted even past the limit: a flood stays held back until it stops.
+        judged = await self.limiter.check(sender.user_id, Kind.QUESTION, now)
+        await self.limiter.count(sender.user_id, Kind.QUESTION, now)
+        if judged is not Verdict.OK:
+            limited = self.texts.get("limit_questions", user.language)
+            return [Reply(limited)] if judged is Verdict.FIRST_OVER else []
         ticket = await self.store.tickets.open_for(sender.user_id)
         if ticket is not None and text.strip():
             return [await self._follow_up(ticket, text, user.language, now)]
@@ -142,30 +187,36 @@ class Desk:
         if decision.route in (Route.HANDOFF, Route.CLARIFY):
             await self.store.notes.unanswered(text, decision.route.value, now)
         if decision.route is Route.HANDOFF and not user.faq_only:
-            opened = await self._open_ticket(sender, member, user, text, decision, urgent=False)
-            note = self.texts.get("ticket_opened", user.language, id=opened.id)
+            note = await self._routine_ticket(sender, member, user, text, decision)
             reply = Reply(f"{reply.text}\n\n{note}", reply.buttons)
         return [Reply(reply.text, reply.buttons, self._keyboard(user))]
 
-    async def press(self, sender: Sender, action: str) -> Answer:
-        """Handle a button press in a private chat; unknown or forged data expires politely."""
+    async def press(self, sender: Sender, action: str, on_message: int | None = None) -> Answer:
+        """Handle a button press in a private chat; unknown or forged data expires politely.
+
+        `on_message` is the message the button is on: feedback counts once for each.
+        """
         member, user = await self.identify(sender)
         now = self.clock.now()
         if action == "human":
             return Answer(replies=(await self._ask_person(sender, member, user),))
-        if action == "page":
-            return Answer(replies=tuple(await self._page(sender, member, user)))
+        kind, _, arg = action.partition(":")
+        if kind == "page":
+            return Answer(replies=tuple(await self._page(sender, member, user, arg)))
         toast = await self.pager.press(member, sender.user_id, action)
-        if toast is not None or action.partition(":")[0] in PAGER_ACTIONS:
+        if toast is not None or action.partition(":")[0] in PAGING_BUTTONS:
             return Answer(toast=toast)
         if action == "forget":
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
-        kind, _, arg = action.partition(":")
         if kind == "fb":
             entry_id, _, verdict = arg.partition(":")
             if self.triage.faq.entry(entry_id) is None or verdict not in ("up", "down"):
                 return self._expired(user)
+            if on_message is not None and not await self.store.notes.vote(
+                sender.user_id, on_message, now
+            ):
+                return Answer(toast=self.texts.get("feedback_counted", user.language))
             await self.store.notes.feedback(entry_id, verdict == "up", now)
             thanks = self.texts.get("feedback_thanks", user.language)
             return Answer(toast=thanks, replies=(Reply(thanks),))
@@ -211,6 +262,8 @@ class Desk:
         await self.store.outbox.purge(now - _SENT_KEPT)
         await self.store.drafts.purge(now - _DRAFT_KEPT)
         await self.store.notes.purge_unanswered(now - self.helpdesk.retention)
+        await self.store.notes.purge_votes(now - _SENT_KEPT)
+        await self.store.attempts.purge(now - _DRAFT_KEPT)
         return await self.store.tickets.purge_closed(now - self.helpdesk.retention)
 
     # --- the agents' group ---------------------------------------------------------------
@@ -222,7 +275,7 @@ class Desk:
         number = small_id(arg)
         if kind != "claim" or number is None:
             return self._expired(user)
-        if member is None or member.role not in AGENT_ROLES:
+        if member is None or not may(member, Act.CLAIM):
             return Answer(toast=self.texts.get("group_not_agent", user.language))
         ticket = await self.store.tickets.get(number)
         if ticket is None:
@@ -254,7 +307,7 @@ class Desk:
         if ticket is None:
             return []
         member, _ = await self.identify(sender)
-        if member is None or member.role not in AGENT_ROLES:
+        if member is None or not may(member, Act.AGENT_REPLY):
             return [Reply(self.texts.get("group_not_agent", "nl"))]
         if not ticket.is_open:
             return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
@@ -287,7 +340,7 @@ class Desk:
     ) -> list[Reply]:
         """Close a ticket (/sluit in its topic, as a reply, or with its number)."""
         member, _ = await self.identify(sender)
-        if member is None or member.role not in AGENT_ROLES:
+        if member is None or not may(member, Act.CLOSE):
             return [Reply(self.texts.get("group_not_agent", "nl"))]
         number = small_id(arg)
         ticket = (
@@ -389,15 +442,39 @@ class Desk:
         question = inquiry.text.strip() or self.texts.get("crisis_button", "nl")
         auto = self.triage.settings.crisis.after_hours_policy == "auto"
         await self._remember(sender.user_id, question)
+        buttons = reply.buttons
         if decision.route is Route.CRISIS_AFTER_HOURS_MAYOR:
             if auto and member is not None:
                 phone = await self.store.drafts.take_phone(sender.user_id)
                 await self.pager.page(member, question, phone)
+            elif buttons:
+                # The button names this offer: pressed again, or after the page, it pages no one.
+                offer = await self.store.drafts.offer_page(sender.user_id, self.clock.now())
+                buttons = tuple(replace(b, action=f"page:{offer}") for b in buttons)
         else:
+            held = await self._crisis_ticket(sender, member, user, question, decision)
+            if held is not None:
+                return [Reply(f"{reply.text}\n\n{held}", (), self._keyboard(user), urgent=True)]
+        return [Reply(reply.text, buttons, self._keyboard(user), urgent=True)]
+
+    async def _crisis_ticket(
+        self, sender: Sender, member: Member | None, user: User, question: str, decision: Decision
+    ) -> str | None:
+        """Open an urgent ticket within the limit; past it, add the report to the open ticket
+        (or say where to turn). Return what to add to the crisis reply, None if opened."""
+        now = self.clock.now()
+        judged = await self.limiter.check(sender.user_id, Kind.CRISIS, now, guest=user.faq_only)
+        if judged is Verdict.OK:
+            await self.limiter.count(sender.user_id, Kind.CRISIS, now)
             ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
             if decision.route is Route.CRISIS_OFFICE:
                 await self._alert_region(ticket, user)
-        return [Reply(reply.text, reply.buttons, self._keyboard(user), urgent=True)]
+            return None
+        existing = await self.store.tickets.open_for(sender.user_id)
+        if existing is not None:
+            # Nothing is lost: the report reaches the agents with the ticket they already have.
+            return (await self._follow_up(existing, question, user.language, now)).text
+        return self.texts.get("limit_crisis", user.language)
 
     async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
         row = await self.store.tickets.add_message(ticket.id, "user", text, now)
@@ -428,17 +505,47 @@ class Desk:
             return Reply(self.texts.get("empty", user.language))
         now = self.clock.now()
         decision = self.triage.decide(Inquiry(text=question, user=user, at=now))
-        opened = await self._open_ticket(sender, member, user, question, decision, urgent=False)
+        note = await self._routine_ticket(sender, member, user, question, decision)
         handoff = self.triage.replies.handoff_at(
             self.triage.settings.office_hours.next_opening(now), now, user.language
         )
-        note = self.texts.get("ticket_opened", user.language, id=opened.id)
         return Reply(f"{handoff.text}\n\n{note}")
 
-    async def _page(self, sender: Sender, member: Member | None, user: User) -> list[Reply]:
-        if member is None or not user.is_mayor:
+    async def _routine_ticket(
+        self, sender: Sender, member: Member | None, user: User, question: str, decision: Decision
+    ) -> str:
+        """Open a routine ticket within the limit; return what to tell the user about it."""
+        now = self.clock.now()
+        if await self.limiter.check(sender.user_id, Kind.TICKET, now) is not Verdict.OK:
+            contacts = self.triage.settings.contacts
+            return self.texts.get(
+                "limit_tickets",
+                user.language,
+                otav_phone=contacts.otav_phone,
+                otav_email=contacts.otav_email,
+            )
+        await self.limiter.count(sender.user_id, Kind.TICKET, now)
+        opened = await self._open_ticket(sender, member, user, question, decision, urgent=False)
+        return self.texts.get("ticket_opened", user.language, id=opened.id)
+
+    async def _page(
+        self, sender: Sender, member: Member | None, user: User, offer: str
+    ) -> list[Reply]:
+        if member is None or not may(member, Act.PAGE):
             return [Reply(self.texts.get("page_not_allowed", user.language))]
-        question = await self.store.drafts.question(sender.user_id)
+        refusal = await self.pager.open_page(member)
+        if refusal is not None:
+            return [replace(refusal, urgent=True)]
+        number = small_id(offer)
+        question = (
+            None if number is None else await self.store.drafts.take_offer(sender.user_id, number)
+        )
+        if question is None:
+            # An old button (its page handled, or pressed twice): page only on a fresh report.
+            text = self.texts.get(
+                "page_offer_used", user.language, ngb_phone=self.triage.settings.contacts.ngb_phone
+            )
+            return [Reply(text, keyboard=self._keyboard(user), urgent=True)]
         phone = await self.store.drafts.take_phone(sender.user_id)
         refusal = await self.pager.page(
             member, question or self.texts.get("crisis_button", "nl"), phone

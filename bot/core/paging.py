@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.config import Contacts
+from bot.core.access import Act, may
 from bot.core.clock import AMSTERDAM
 from bot.core.escalation import (
     Escalation,
@@ -42,12 +44,20 @@ from bot.core.texts import Texts
 
 log = logging.getLogger(__name__)
 
-OFFICER_ROLES = frozenset({Role.DUTY_OFFICER, Role.ADMIN})
-ROSTER_VIEWERS = frozenset({Role.DUTY_OFFICER, Role.AGENT, Role.ADMIN})
 _DAY = timedelta(hours=24)
 # An offer holds for an hour: later, the giver's shift may no longer be what they offered,
 # and they have not agreed to hand over whatever it is now.
 _OFFER_VALID = timedelta(hours=1)
+
+
+# The paging buttons, by the word their data starts with.
+BUTTONS = {
+    "ack": Act.ACK,
+    "pass": Act.PASS,
+    "resolve": Act.RESOLVE,
+    "escfb": Act.PAGE_FEEDBACK,
+    "ho": Act.ACCEPT_HANDOVER,
+}
 
 
 class PagingStore(Protocol):
@@ -101,19 +111,26 @@ class Pager:
 
     async def page(self, mayor: Member, message: str, phone: str | None = None) -> Reply | None:
         """Page the duty officer for a mayor; refuse a second open escalation."""
-        lang = mayor.language
         async with self._lock:
-            existing = await self.store.open_for_mayor(mayor.user_id)
-            if existing is not None:
-                state = self.texts.get(f"state_{existing.state.value}", lang)
-                return Reply(self.texts.get("page_open_already", lang, id=existing.id, state=state))
+            refusal = await self.open_page(mayor)
+            if refusal is not None:
+                return refusal
             plan = await self._plan(self.clock.now())
             await self._begin(mayor, message, phone, plan, test=False)
         return None
 
+    async def open_page(self, mayor: Member) -> Reply | None:
+        """Say so when a mayor's page is still open (a second one is never started)."""
+        existing = await self.store.open_for_mayor(mayor.user_id)
+        if existing is None:
+            return None
+        lang = mayor.language
+        state = self.texts.get(f"state_{existing.state.value}", lang)
+        return Reply(self.texts.get("page_open_already", lang, id=existing.id, state=state))
+
     async def test_page(self, officer: Member | None, language: str) -> Reply | None:
         """Page yourself through the whole path, marked as a test everywhere."""
-        if officer is None or officer.role not in OFFICER_ROLES:
+        if officer is None or not may(officer, Act.TEST_PAGE):
             return Reply(self.texts.get("not_duty_officer", language))
         me = Responder(user_id=officer.user_id, chat_id=officer.chat_id, name=officer.label)
         async with self._lock:
@@ -127,12 +144,14 @@ class Pager:
         """Handle a paging button; return a short text for the presser, None if not ours."""
         kind, _, rest = action.partition(":")
         arg, _, extra = rest.partition(":")
-        if kind not in ("ack", "pass", "resolve", "escfb", "ho"):
+        act = BUTTONS.get(kind)
+        if act is None:
             return None
         lang = member.language if member else "nl"
         number = small_id(arg)
-        if number is None:
-            return self.texts.get("button_expired", lang)  # forged or garbled
+        if number is None or not may(member, act):
+            log.warning("%s button %r refused to user %d", act.value, action[:64], user_id)
+            return self.texts.get("button_expired", lang)  # forged, garbled or not theirs
         if kind == "ho":
             return await self._accept_handover(member, user_id, number)
         async with self._lock:
@@ -142,7 +161,8 @@ class Pager:
             if kind == "escfb":
                 if user_id != esc.mayor_id or extra not in ("up", "down"):
                     return self.texts.get("button_expired", lang)
-                await self.store.feedback(esc.id, extra == "up")
+                if not await self.store.feedback(esc.id, extra == "up"):
+                    return self.texts.get("feedback_counted", lang)
                 return self.texts.get("feedback_thanks", lang)
             now = self.clock.now()
             name = member.label if member else str(user_id)
@@ -160,7 +180,7 @@ class Pager:
             esc = await self.store.open_for_mayor(member.user_id)
             if esc is not None:
                 return await self._from_mayor(esc, member, text)
-        if member.role not in OFFICER_ROLES:
+        if not may(member, Act.RELAY):
             return None
         held = await self.store.held_by(member.user_id)
         if reply_to is not None:
@@ -175,7 +195,7 @@ class Pager:
         self, member: Member | None, note: str, language: str
     ) -> Reply | None:
         """/afgehandeld [note]: resolve the one escalation the officer holds."""
-        if member is None or member.role not in OFFICER_ROLES:
+        if member is None or not may(member, Act.RESOLVE):
             return Reply(self.texts.get("not_duty_officer", language))
         async with self._lock:
             held = await self.store.held_by(member.user_id)
@@ -191,7 +211,9 @@ class Pager:
         def act(esc: Escalation, by: Member, now: datetime) -> Transition | Refusal:
             return cancel(esc, by.user_id, by.role == Role.ADMIN, now)
 
-        return await self._on_page(member, ref, language, act, "cancel_usage", "cancel_done")
+        return await self._on_page(
+            member, ref, language, Act.CANCEL, act, "cancel_usage", "cancel_done"
+        )
 
     async def pass_command(self, member: Member | None, args: str, language: str) -> Reply:
         """/doorzetten N reden: pass a page to the next level, saying why."""
@@ -203,20 +225,21 @@ class Pager:
 
         # Without a reason there is nothing to do but say how: as for an unknown number.
         ref = ref if why else ""
-        return await self._on_page(member, ref, language, act, "pass_usage", "pass_done")
+        return await self._on_page(member, ref, language, Act.PASS, act, "pass_usage", "pass_done")
 
     async def _on_page(
         self,
         member: Member | None,
         ref: str,
         language: str,
+        allowed: Act,
         act: Callable[[Escalation, Member, datetime], Transition | Refusal],
         usage: str,
         done: str,
     ) -> Reply:
         """An officer's command on page number `ref`: act on it under the lock, or say why not."""
         lang = member.language if member else language
-        if member is None or member.role not in OFFICER_ROLES:
+        if member is None or not may(member, allowed):
             return Reply(self.texts.get("not_duty_officer", lang))
         number = small_id(ref)
         async with self._lock:
@@ -276,7 +299,7 @@ class Pager:
 
     async def on_duty(self, member: Member | None, language: str) -> Reply:
         """/piket: who is on duty now and next."""
-        if member is None or member.role not in ROSTER_VIEWERS:
+        if not may(member, Act.ON_DUTY):
             return Reply(self.texts.get("not_officer", language))
         now = self.clock.now()
         shifts = await self.store.shifts(now, now + _DAY)
@@ -294,7 +317,13 @@ class Pager:
         now = self.clock.now()
         mine = on_duty(await self.store.shifts(now, now + _DAY), now)
         mine = [s for s in mine if member is not None and s.user_id == member.user_id]
-        if member is None or target is None or target.role not in OFFICER_ROLES or not mine:
+        if (
+            member is None
+            or not may(member, Act.HANDOVER)
+            or target is None
+            or not may(target, Act.ACCEPT_HANDOVER)
+            or not mine
+        ):
             return Reply(self.texts.get("handover_usage", lang))
         shift = mine[0]
         offer = self.texts.get(
@@ -419,7 +448,9 @@ class Pager:
             name=sender.label,
             mayor_name=esc.mayor_name,
         )
-        stamp = f"{now.timestamp():.6f}"
+        # Unique per message, also when two come at the same clock reading (a fast burst,
+        # a clock that stands still): a shared key would have dropped all but the first.
+        stamp = f"{now.timestamp():.6f}:{secrets.token_hex(4)}"
         await self.store.send(
             Outgoing(
                 chat_id,
@@ -446,7 +477,7 @@ class Pager:
             offer is None
             or member is None
             or offer.taker != user_id
-            or member.role not in OFFICER_ROLES
+            or not may(member, Act.ACCEPT_HANDOVER)
             or now > offer.expires_at
             or offer.accepted
         ):

@@ -91,9 +91,10 @@ class Escalations:
             return [_escalation(r) for r in await cursor.fetchall()]
 
     async def feedback(self, escalation_id: int, helpful: bool) -> bool:
-        """Keep the mayor's 👍/👎 on a resolved escalation; False if not resolved."""
+        """Keep the mayor's 👍/👎 on a resolved escalation, once; False if not resolved or
+        given before."""
         cursor = await self.db.execute(
-            "UPDATE escalations SET helpful = ? WHERE id = ? AND state = ?",
+            "UPDATE escalations SET helpful = ? WHERE id = ? AND state = ? AND helpful IS NULL",
             (int(helpful), escalation_id, State.RESOLVED.value),
         )
         return cursor.rowcount > 0

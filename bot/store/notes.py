@@ -22,6 +22,24 @@ class Notes:
             (entry_id, int(helpful), stamp(now)),
         )
 
+    async def vote(self, user_id: int, message_id: int, now: datetime) -> bool:
+        """Record that a user gave feedback on one answer; False when they did before.
+
+        Kept apart from the feedback itself, which stays anonymous; /verwijderen erases it.
+        """
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)",
+            (f"vote:{user_id}:{message_id}", stamp(now)),
+        )
+        return cursor.rowcount > 0
+
+    async def purge_votes(self, before: datetime) -> int:
+        """Erase feedback marks older than a moment: nobody presses a button that old."""
+        cursor = await self.db.execute(
+            "DELETE FROM alerts WHERE key LIKE 'vote:%' AND at < ?", (stamp(before),)
+        )
+        return cursor.rowcount
+
     async def unanswered(self, text: str, route: str, now: datetime) -> None:
         """Keep a question the FAQ could not answer."""
         await self.db.execute(

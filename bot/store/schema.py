@@ -176,4 +176,14 @@ MIGRATIONS: tuple[str, ...] = (
         accepted_at TEXT
     );
     """,
+    # 6: a crisis reply's page offer (its button names it), and attempts counted for limits
+    """
+    ALTER TABLE drafts ADD COLUMN offer INTEGER;  -- the open "Piket inschakelen" offer, once
+    CREATE TABLE attempts (
+        user_id INTEGER NOT NULL,
+        kind    TEXT NOT NULL,                    -- "question", "ticket", "crisis", "invite"
+        at      TEXT NOT NULL
+    );
+    CREATE INDEX attempts_by_user ON attempts (user_id, kind, at);
+    """,
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.store.attempts import Attempts
 from bot.store.database import open_database
 from bot.store.drafts import Drafts
 from bot.store.escalations import Escalations
@@ -31,6 +32,7 @@ class Store:
         self.outbox = Outbox(db)
         self.inbox = Inbox(db)
         self.drafts = Drafts(db)
+        self.attempts = Attempts(db)
         # Every write runs inside one: see Transactions.
         self.transaction = Transactions(db)
         self.shifts = Shifts(db, self.transaction)

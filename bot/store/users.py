@@ -90,7 +90,8 @@ class Users:
     async def forget(self, user_id: int) -> None:
         """Erase what the bot keeps about a user, who asked for it.
 
-        Gone: their row, tickets, drafts, updates not yet handled, the invite's name, and
+        Gone: their row, tickets, drafts, updates not yet handled, the invite's name, their
+        feedback marks and counted attempts, and
         every message queued for them or carrying their ticket. Their crisis pages stay as a
         log line for accountability, without their name, message or phone number. (In
         Telegram a private chat's id is the user's id.)
@@ -129,6 +130,9 @@ class Users:
         await self.db.execute(
             "UPDATE invites SET name = NULL, used_by = NULL WHERE used_by = ?", (user_id,)
         )
+        # Which answers they rated and when they asked: counted for limits, nothing more.
+        await self.db.execute("DELETE FROM alerts WHERE key LIKE ?", (f"vote:{user_id}:%",))
+        await self.db.execute("DELETE FROM attempts WHERE user_id = ?", (user_id,))
         await self.db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
 
 
@@ -152,6 +156,18 @@ class Invites:
                 stamp(expires),
             ),
         )
+
+    async def peek(self, code: str, now: datetime) -> Grant | None:
+        """Return what a code would grant, without using it; None if wrong, used or expired."""
+        async with self.db.execute(
+            """SELECT role, municipality, name FROM invites
+               WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?""",
+            (hash_code(code), stamp(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Grant(role=Role(row["role"]), municipality=row["municipality"], name=row["name"])
 
     async def redeem(self, code: str, user_id: int, now: datetime) -> Grant | None:
         """Use a code once: return what it grants, or None if wrong, used or expired."""

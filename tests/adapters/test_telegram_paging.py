@@ -498,3 +498,54 @@ async def toast_for(bot: Harness, person: Person, message: Sent, data: str) -> s
     await bot.api.until(answered)
     found = [a for a in bot.api.callback_answers if a.get("callback_query_id") == query]
     return str(found[0].get("text") or "")
+
+
+async def test_an_old_page_button_pages_nobody_after_its_page_was_handled(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    reply = await bot.ask(MAYOR, CRISIS)
+    data = reply.data("Piket")
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, data)
+    first = await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    done = len(bot.api.sent)
+    bot.api.say(OFFICER, "/afgehandeld")
+    await bot.api.wait_for(MAYOR.id, lambda s: "afgehandeld" in s.text, after=done)
+
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, data)  # the same button, an hour later in the chat
+    told = await bot.api.wait_for(MAYOR.id, after=mark)
+    assert "eerdere melding" in told.text and "112" in told.text
+    await bot.settle()
+    assert not [s for s in bot.api.sent[mark:] if is_page(s)]
+    async with bot.store() as store:
+        assert len(await store.escalations.since(AFTER_HOURS - timedelta(days=1))) == 1
+
+    # A new report brings a new button, which pages again.
+    reply = await bot.ask(MAYOR, CRISIS)
+    assert reply.data("Piket") != data
+    mark = len(bot.api.sent)
+    bot.api.press(MAYOR, reply, reply.data("Piket"))
+    await bot.api.wait_for(OFFICER.id, is_page, after=mark)
+
+
+async def test_a_mayors_feedback_on_a_handled_page_counts_once(after_hours_bot: Harness) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    first = await page(bot)
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+    mark = len(bot.api.sent)
+    bot.api.say(OFFICER, "/afgehandeld")
+    done = await bot.api.wait_for(MAYOR.id, lambda s: "afgehandeld" in s.text, after=mark)
+    assert "Bedankt" in await toast_for(bot, MAYOR, done, done.data("Nuttig"))
+    assert "al" in await toast_for(bot, MAYOR, done, done.data("Niet nuttig"))
+    async with bot.store() as store:
+        (esc,) = await store.escalations.since(AFTER_HOURS - timedelta(days=1))
+        async with store.db.execute("SELECT helpful FROM escalations WHERE id = ?", (esc.id,)) as c:
+            assert (await c.fetchone())[0] == 1

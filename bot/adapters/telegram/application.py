@@ -120,7 +120,12 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
             contacts=settings.contacts,
         )
         desk = Desk(
-            triage=triage, store=store, clock=clock, helpdesk=settings.helpdesk, pager=pager
+            triage=triage,
+            store=store,
+            clock=clock,
+            helpdesk=settings.helpdesk,
+            pager=pager,
+            limits=settings.limits,
         )
         # Retries are paced in real time, whatever clock the desk runs on.
         courier = Courier(

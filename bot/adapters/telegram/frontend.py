@@ -195,8 +195,9 @@ class Frontend:
         sender = _sender(update)
         data = query.data or ""
         in_private = chat is not None and chat.type == ChatType.PRIVATE
+        on_message = query.message.message_id if query.message is not None else None
         answer = (
-            await self.desk.press(sender, data)
+            await self.desk.press(sender, data, on_message)
             if in_private
             else await self.desk.group_press(sender, data)
         )

@@ -221,7 +221,8 @@ class Intake:
             return None
         lang = _language(update)
         query = update.callback_query
-        key = "apology_page" if query is not None and query.data == "page" else "apology"
+        pressed = (query.data or "").partition(":")[0] if query is not None else ""
+        key = "apology_page" if pressed == "page" else "apology"
         return Outgoing(
             chat_id=chat.id,
             text=self.texts.get(key, lang, ngb_phone=self.ngb_phone),

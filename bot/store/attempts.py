@@ -1,0 +1,37 @@
+"""Attempts counted for the limits per user: who, what and when, kept for a day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.rows import stamp
+
+
+class Attempts:
+    """The attempts table."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def count(self, user_id: int, kind: str, since: datetime) -> int:
+        """Return how many attempts of a kind a user made since a moment."""
+        async with self.db.execute(
+            "SELECT count(*) FROM attempts WHERE user_id = ? AND kind = ? AND at >= ?",
+            (user_id, kind, stamp(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add(self, user_id: int, kind: str, now: datetime) -> None:
+        """Count one attempt."""
+        await self.db.execute(
+            "INSERT INTO attempts (user_id, kind, at) VALUES (?, ?, ?)",
+            (user_id, kind, stamp(now)),
+        )
+
+    async def purge(self, before: datetime) -> int:
+        """Erase attempts older than a moment: no window is longer than an hour."""
+        cursor = await self.db.execute("DELETE FROM attempts WHERE at < ?", (stamp(before),))
+        return cursor.rowcount
