@@ -14,6 +14,7 @@ from bot.core.access import OFFICERS
 from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.escalation import State
 from bot.core.models import Grant, Member, Role
+from bot.core.paging import Pager
 from bot.core.roster import Shift, next_shifts, on_duty, uncovered, validate_shift
 from bot.errors import UsageError
 from bot.store.sqlite import Store
@@ -43,20 +44,47 @@ async def list_users(store: Store) -> list[str]:
     ] or ["(no users)"]
 
 
-async def revoke_user(store: Store, ref: str, now: datetime) -> str:
-    """Revoke a user's role; they are a guest from now on."""
-    member = await store.users.find(ref)
-    if member is None or not await store.users.revoke(member.user_id, now):
-        raise UsageError(f"no active user {ref!r} (give a Telegram user id or @username)")
-    return f"revoked {member.user_id} ({member.role.value})"
+async def revoke_user(store: Store, pager: Pager, ref: str) -> str:
+    """Revoke a user's role; they are a guest from now on, and off every page and shift."""
+    async with store.transaction():
+        member = await store.users.find(ref)
+        if member is None:
+            raise UsageError(f"no active user {ref!r} (give a Telegram user id or @username)")
+        shifts = await _shifts_ahead(store, member, pager.clock.now())
+        await store.users.revoke(member.user_id, pager.clock.now())
+        moved = await _stand_down(store, pager, member, shifts, "toegang ingetrokken")
+    return f"revoked {member.user_id} ({member.role.value}){moved}"
 
 
-async def set_role(store: Store, ref: str, role: Role) -> str:
-    """Change a user's role."""
-    member = await store.users.find(ref)
-    if member is None or not await store.users.set_role(member.user_id, role):
-        raise UsageError(f"no active user {ref!r} (give a Telegram user id or @username)")
-    return f"{member.user_id} is now {role.value}"
+async def set_role(store: Store, pager: Pager, ref: str, role: Role) -> str:
+    """Change a user's role; one who is no longer an officer is off every page and shift."""
+    async with store.transaction():
+        member = await store.users.find(ref)
+        if member is None:
+            raise UsageError(f"no active user {ref!r} (give a Telegram user id or @username)")
+        shifts = await _shifts_ahead(store, member, pager.clock.now())
+        await store.users.set_role(member.user_id, role)
+        moved = ""
+        if member.role in OFFICERS and role not in OFFICERS:
+            moved = await _stand_down(store, pager, member, shifts, f"rol nu {role.value}")
+    return f"{member.user_id} is now {role.value}{moved}"
+
+
+async def _shifts_ahead(store: Store, member: Member, now: datetime) -> list[Shift]:
+    """The member's shifts from now for two weeks: what stops counting when they go."""
+    shifts = await store.shifts.between(now, now + timedelta(days=14))
+    return [s for s in shifts if s.user_id == member.user_id]
+
+
+async def _stand_down(
+    store: Store, pager: Pager, member: Member, shifts: list[Shift], why: str
+) -> str:
+    # Ended, not hidden: /piket, the roster check and `roster show` then agree at once.
+    await store.shifts.end_all(member.user_id, pager.clock.now())
+    moved = await pager.stand_down(member, shifts, why)
+    counted = f"; {len(shifts)} shift(s) ended" if shifts else ""
+    passed = f"; page(s) passed on: {', '.join(f'#{n}' for n in moved)}" if moved else ""
+    return counted + passed
 
 
 async def unanswered_report(store: Store, since: datetime) -> list[str]:

@@ -35,13 +35,12 @@ from bot.core.faq import load_faq
 from bot.core.faqcheck import ambiguous_phrasings
 from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
-from bot.core.paging import Pager
 from bot.core.text import clean
 from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.checks import check_database
 from bot.store.sqlite import Store
-from bot.wiring import build_matcher, build_triage
+from bot.wiring import build_matcher, build_pager, build_triage
 
 ROLES = [r.value for r in Role]
 # Their routes and replies depend on where they work.
@@ -247,13 +246,7 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         store = await Store.open(":memory:")
         clock = ConsoleClock()
         helpdesk = replace(settings.helpdesk, chat_id=HELPDESK_CHAT, mode="replies")
-        pager = Pager(
-            store=store.paging,
-            clock=clock,
-            policy=settings.paging,
-            texts=triage.replies.texts,
-            contacts=settings.contacts,
-        )
+        pager = build_pager(store, settings, clock)
         desk = Desk(
             triage=triage,
             store=store,
@@ -380,12 +373,16 @@ def _users_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    now = SystemClock().now()
-    return _print_from_store(settings, lambda store: revoke_user(store, args.user, now))
+    return _print_from_store(
+        settings, lambda store: revoke_user(store, build_pager(store, settings), args.user)
+    )
 
 
 def _users_set_role(args: argparse.Namespace, settings: Settings) -> int:
-    return _print_from_store(settings, lambda store: set_role(store, args.user, Role(args.role)))
+    return _print_from_store(
+        settings,
+        lambda store: set_role(store, build_pager(store, settings), args.user, Role(args.role)),
+    )
 
 
 def _report_unanswered(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.core.clock import SystemClock
 from bot.core.crisis import CrisisDetector
 from bot.core.directory import Directory
 from bot.core.faq import Faq, load_faq
 from bot.core.faqcheck import ambiguous_phrasings
 from bot.core.matcher import Matcher
+from bot.core.paging import Pager
+from bot.core.ports import Clock
 from bot.core.replies import Replies
 from bot.core.text import Analyzer, Language
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 from bot.errors import FaqError
+from bot.store.sqlite import Store
 
 
 def build_matcher(faq: Faq) -> Matcher:
@@ -63,4 +67,15 @@ def triage_over(
         detector=detector or build_detector(faq),
         directory=directory or Directory.bundled(),
         settings=settings,
+    )
+
+
+def build_pager(store: Store, settings: Settings, clock: Clock | None = None) -> Pager:
+    """Build the pager over a store: the bot's, the console's and the CLI's are the same."""
+    return Pager(
+        store=store.paging,
+        clock=clock or SystemClock(),
+        policy=settings.paging,
+        texts=Texts.bundled(),
+        contacts=settings.contacts,
     )

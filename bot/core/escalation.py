@@ -244,6 +244,31 @@ def resolve(esc: Escalation, by: int, note: str, now: datetime) -> Transition | 
     return Transition(done, tuple(notices), "resolve", by, note)
 
 
+def withdraw(
+    esc: Escalation, user_id: int, reason: str, now: datetime, policy: Policy | None = None
+) -> Transition | Refusal:
+    """Take someone who may no longer be paged (revoked, or no longer an officer) off an open
+    escalation: it goes on to the next level at once when they held it or were the only one
+    paged; they hear nothing more of it either way."""
+    if not esc.is_open:
+        return Refusal("closed", esc.holder_name)
+    if esc.plan.find(user_id) is None:
+        return Refusal("not_in_plan")
+    rest = replace(esc, plan=esc.plan.without(user_id))
+    held = esc.state is State.ACKNOWLEDGED and esc.holder == user_id
+    alone = esc.state is State.TRIGGERED and not rest.plan.responders(esc.level)
+    if not (held or alone):
+        return Transition(rest, (), "withdraw", None, reason)
+    released = replace(rest, state=State.TRIGGERED, holder=None, holder_name=None, acked_at=None)
+    moved = _escalate(released, now, policy or Policy(), None, "withdraw", reason)
+    # Not "nobody has taken it yet": the mayor may have been talking with them.
+    notices = tuple(
+        replace(n, key="mayor_withdrawn") if n.key == "mayor_next_level" else n
+        for n in moved.notices
+    )
+    return replace(moved, notices=notices)
+
+
 def cancel(esc: Escalation, by: int, by_admin: bool, now: datetime) -> Transition | Refusal:
     """Withdraw the escalation (an administrator, or someone it was paged to)."""
     if not esc.is_open:

@@ -26,6 +26,7 @@ from bot.core.escalation import (
     restaff,
     start,
     timeout,
+    withdraw,
 )
 from bot.core.ids import small_id
 from bot.core.models import Button, Member, Outgoing, Reply, Role
@@ -70,6 +71,7 @@ class PagingStore(Protocol):
     async def escalation(self, escalation_id: int) -> Escalation | None: ...
     async def open_for_mayor(self, mayor_id: int) -> Escalation | None: ...
     async def held_by(self, user_id: int) -> list[Escalation]: ...
+    async def open_escalations(self) -> list[Escalation]: ...
     async def due(self, now: datetime) -> list[Escalation]: ...
     async def feedback(self, escalation_id: int, helpful: bool) -> bool: ...
     async def page_of(self, chat_id: int, message_id: int) -> int | None: ...
@@ -273,6 +275,35 @@ class Pager:
                     advanced += 1
         return advanced
 
+    async def stand_down(self, gone: Member, shifts: Sequence[Shift], why: str) -> list[int]:
+        """Take a user who may no longer be paged off every open page (each goes on to the
+        next level when it was theirs), and tell administrators which of their shifts no
+        longer count. Return the pages passed on."""
+        now = self.clock.now()
+        moved: list[int] = []
+        async with self._lock:
+            for esc in await self.store.open_escalations():
+                outcome = withdraw(esc, gone.user_id, why, now, self.policy)
+                if isinstance(outcome, Transition):
+                    await self._apply(outcome)
+                    if outcome.notices:
+                        moved.append(esc.id)
+        log.info("user %d stood down (%s); pages passed on: %s", gone.user_id, why, moved)
+        lines = [self._line(s, {gone.user_id: gone.label}, "nl") for s in shifts]
+        for admin in await self._admins():
+            lang = admin.language
+            text = self.texts.get(
+                "stood_down_admins",
+                lang,
+                name=gone.label,
+                why=why,
+                shifts="\n".join(lines) or self.texts.get("on_duty_nobody", lang),
+                pages=", ".join(f"#{n}" for n in moved) or "-",
+            )
+            key = f"stood-down:{gone.user_id}:{now.timestamp():.0f}:{admin.user_id}"
+            await self.store.send(Outgoing(admin.chat_id, text, key, urgent=bool(moved)), now)
+        return moved
+
     async def check_roster(self) -> bool:
         """Alert administrators (once a day) when nobody is on duty now or in 24 hours."""
         now = self.clock.now()
@@ -321,6 +352,7 @@ class Pager:
             member is None
             or not may(member, Act.HANDOVER)
             or target is None
+            or target.user_id == member.user_id
             or not may(target, Act.ACCEPT_HANDOVER)
             or not mine
         ):

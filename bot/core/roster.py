@@ -66,6 +66,10 @@ class Plan:
                 seen.setdefault(responder.user_id, responder)
         return tuple(seen.values())
 
+    def without(self, user_id: int) -> Plan:
+        """Return the plan with a user taken off every level."""
+        return Plan(tuple(tuple(r for r in level if r.user_id != user_id) for level in self.levels))
+
     def find(self, user_id: int) -> tuple[int, Responder] | None:
         """Return (level, responder) of a user in the plan, at their lowest level."""
         for n in range(1, len(self.levels) + 1):

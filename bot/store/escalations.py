@@ -73,6 +73,13 @@ class Escalations:
             (mayor_id, *_OPEN),
         )
 
+    async def open_escalations(self) -> list[Escalation]:
+        """Return every open escalation, oldest first."""
+        async with self.db.execute(
+            "SELECT * FROM escalations WHERE state IN (?, ?, ?) ORDER BY id", _OPEN
+        ) as cursor:
+            return [_escalation(r) for r in await cursor.fetchall()]
+
     async def held_by(self, user_id: int) -> list[Escalation]:
         """Return the acknowledged escalations an officer holds."""
         async with self.db.execute(

@@ -52,6 +52,9 @@ class PagingRecords:
     async def held_by(self, user_id: int) -> list[Escalation]:
         return await self.escalations.held_by(user_id)
 
+    async def open_escalations(self) -> list[Escalation]:
+        return await self.escalations.open_escalations()
+
     async def due(self, now: datetime) -> list[Escalation]:
         return await self.escalations.due(now)
 

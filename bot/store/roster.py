@@ -45,6 +45,19 @@ class Shifts:
         cursor = await self.db.execute("DELETE FROM shifts WHERE id = ?", (shift_id,))
         return cursor.rowcount > 0
 
+    async def end_all(self, user_id: int, now: datetime) -> int:
+        """End a user's shifts now: the one under way stops, later ones go. Return how many."""
+        async with self.transaction():
+            cursor = await self.db.execute(
+                "DELETE FROM shifts WHERE user_id = ? AND starts_at >= ?", (user_id, stamp(now))
+            )
+            gone = cursor.rowcount
+            cursor = await self.db.execute(
+                "UPDATE shifts SET ends_at = ? WHERE user_id = ? AND ends_at > ?",
+                (stamp(now), user_id, stamp(now)),
+            )
+        return gone + cursor.rowcount
+
     async def between(self, start: datetime, end: datetime) -> list[Shift]:
         """Return the shifts that overlap [start, end), by start time."""
         async with self.db.execute(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.admin import revoke_user
 from bot.config import Settings
 from bot.core.models import Role
 from bot.core.roster import Shift
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
+from bot.wiring import build_pager
 from tests.botapi import BotApiServer, Person, Sent
 from tests.conftest import AFTER_HOURS
 from tests.harness import Harness, running_bot, settings_for
@@ -20,6 +22,7 @@ BACKUP = Person(id=912, first_name="P", username="piket_p")
 COORDINATOR = Person(id=913, first_name="Q", username="piket_q")
 STAFF = Person(id=921, first_name="S")
 OFF_SHIFT = Person(id=914, first_name="R", username="piket_r")
+ADMIN = Person(id=931, first_name="A")
 CRISIS = "Er staan nu 200 boze mensen bij de opvang en het loopt uit de hand"
 
 
@@ -549,3 +552,35 @@ async def test_a_mayors_feedback_on_a_handled_page_counts_once(after_hours_bot: 
         (esc,) = await store.escalations.since(AFTER_HOURS - timedelta(days=1))
         async with store.db.execute("SELECT helpful FROM escalations WHERE id = ?", (esc.id,)) as c:
             assert (await c.fetchone())[0] == 1
+
+
+async def test_revoking_an_officer_passes_their_page_on_and_their_shifts_stop_counting(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await staffed(bot)
+    await bot.register(ADMIN, Role.ADMIN, name="Beheer A")
+    first = await page(bot)
+    mark = len(bot.api.sent)
+    bot.api.press(OFFICER, first, first.data("Aannemen"))
+    await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+
+    mark = len(bot.api.sent)
+    async with bot.store() as store:
+        said = await revoke_user(store, build_pager(store, bot.settings, bot.clock), "@piket_o")
+    assert "page(s) passed on: #1" in said and "1 shift(s) ended" in said
+    # At once, not after a timeout: the next level is paged and the mayor is told.
+    await bot.api.wait_for(BACKUP.id, is_page, after=mark)
+    await bot.api.wait_for(MAYOR.id, lambda s: "Backup P" in s.text, after=mark)
+    told = await bot.api.wait_for(ADMIN.id, lambda s: "kan niet meer" in s.text, after=mark)
+    assert "Piket O" in told.text and "#1" in told.text and "niveau 1" in told.text
+    # The old page in their chat gives them no power any more, and nothing more reaches them.
+    assert "verlopen" in await toast_for(bot, OFFICER, first, first.data("Afgehandeld"))
+    await bot.settle()
+    assert not [s for s in bot.api.sent[mark:] if s.chat_id == OFFICER.id]
+    shown = await bot.ask(BACKUP, "/piket")
+    assert "Piket O" not in shown.text and "niveau 2: Backup P" in shown.text
+    async with bot.store() as store:
+        esc = await store.escalations.get(1)
+        assert esc is not None and esc.level == 2 and esc.holder is None
+        assert esc.plan.find(OFFICER.id) is None

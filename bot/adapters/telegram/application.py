@@ -23,12 +23,12 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.desk import Desk
-from bot.core.paging import Pager
 from bot.core.ports import Clock
 from bot.core.triage import Triage
 from bot.errors import ConfigError
 from bot.store.spool import Spool
 from bot.store.sqlite import Store
+from bot.wiring import build_pager
 
 from .courier import Courier
 from .frontend import Frontend
@@ -112,13 +112,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         store = await Store.open(settings.database)
         running.store = store
-        pager = Pager(
-            store=store.paging,
-            clock=clock,
-            policy=settings.paging,
-            texts=triage.replies.texts,
-            contacts=settings.contacts,
-        )
+        pager = build_pager(store, settings, clock)
         desk = Desk(
             triage=triage,
             store=store,

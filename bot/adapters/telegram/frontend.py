@@ -13,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.desk import Desk, Sender
 from bot.core.models import Outgoing, Reply
+from bot.core.text import clean
 from bot.errors import StoreError
 from bot.store.sqlite import Store
 
@@ -78,7 +79,7 @@ class Frontend:
 
     async def start(self, update: Update, context: Context) -> None:
         """/start [code]: greet, and redeem an invite code from a deep link."""
-        code = context.args[0] if context.args else None
+        code = _first(context) or None
         await self._send(update, await self.desk.start(_sender(update), code))
 
     async def help(self, update: Update, context: Context) -> None:
@@ -93,7 +94,7 @@ class Frontend:
 
     async def crisis(self, update: Update, context: Context) -> None:
         """/crisis [text]: always a crisis."""
-        text = " ".join(context.args or [])
+        text = _rest(context)
         await self._send(update, await self.desk.message(_sender(update), text, crisis=True))
 
     async def my_data(self, update: Update, context: Context) -> None:
@@ -126,7 +127,7 @@ class Frontend:
     async def handover(self, update: Update, context: Context) -> None:
         """/overdracht @user: offer the rest of your shift to another duty officer."""
         member, _ = await self.desk.identify(_sender(update))
-        ref = context.args[0] if context.args else ""
+        ref = _first(context)
         await self._send(update, [await self.desk.pager.offer_handover(member, ref)])
 
     async def test_page(self, update: Update, context: Context) -> None:
@@ -138,22 +139,20 @@ class Frontend:
     async def resolve(self, update: Update, context: Context) -> None:
         """/afgehandeld [note]: close the page you hold."""
         member, user = await self.desk.identify(_sender(update))
-        note = " ".join(context.args or [])
+        note = _rest(context)
         reply = await self.desk.pager.resolve_command(member, note, user.language)
         await self._send(update, [reply] if reply else [])
 
     async def pass_on(self, update: Update, context: Context) -> None:
         """/doorzetten N reden: pass a page on with a reason."""
         member, user = await self.desk.identify(_sender(update))
-        reply = await self.desk.pager.pass_command(
-            member, " ".join(context.args or []), user.language
-        )
+        reply = await self.desk.pager.pass_command(member, _rest(context), user.language)
         await self._send(update, [reply])
 
     async def cancel(self, update: Update, context: Context) -> None:
         """/annuleer N: withdraw a page."""
         member, user = await self.desk.identify(_sender(update))
-        ref = context.args[0] if context.args else ""
+        ref = _first(context)
         reply = await self.desk.pager.cancel_command(member, ref, user.language)
         await self._send(update, [reply])
 
@@ -231,7 +230,7 @@ class Frontend:
         assert message is not None
         replies = await self.desk.close_ticket(
             _sender(update),
-            " ".join(context.args or []),
+            _rest(context),
             thread_id=message.message_thread_id if message.is_topic_message else None,
             reply_to=_replied_to(message),
             replied_text=_replied_text(message, context.bot.id),
@@ -285,6 +284,16 @@ class Frontend:
                 ),
                 now,
             )
+
+
+def _rest(context: Context) -> str:
+    """A command's arguments as one text, cleaned like any text (no lone surrogates)."""
+    return clean(" ".join(context.args or []))
+
+
+def _first(context: Context) -> str:
+    """A command's first argument, cleaned ('' when none)."""
+    return _rest(context).partition(" ")[0]
 
 
 def _toast(text: str | None) -> str | None:
