@@ -66,6 +66,13 @@ class HelpdeskSettings:
     region_chats: Mapping[str, int] = field(default_factory=dict)
     retention: timedelta = timedelta(days=90)
 
+    def chats(self) -> frozenset[int]:
+        """The group chats the bot belongs in: the agents' group and the region chats."""
+        ours = set(self.region_chats.values())
+        if self.chat_id is not None:
+            ours.add(self.chat_id)
+        return frozenset(ours)
+
 
 @dataclass(frozen=True)
 class TelegramSettings:

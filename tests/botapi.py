@@ -113,6 +113,7 @@ class BotApiServer:
         self.callback_answers: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
         self.closed_topics: list[int] = []
+        self.left_chats: list[int] = []
         self.history: list[dict[str, Any]] = []  # every update ever queued
         self.pushed_at: dict[int, float] = {}  # message id -> when a test queued it
         self.pressed_at: dict[str, float] = {}  # query id -> when a test queued the press
@@ -184,6 +185,21 @@ class BotApiServer:
         self.pushed_at[message_id] = time.perf_counter()
         self._push({"message": message})
         return message_id
+
+    def add_bot(self, person: Person, chat_id: int) -> None:
+        """Queue the update Telegram sends when a person adds the bot to a group."""
+        member = {"user": BOT, "status": "member"}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(chat_id),
+                    "from": person.as_json(),
+                    "date": int(time.time()),
+                    "old_chat_member": {"user": BOT, "status": "left"},
+                    "new_chat_member": member,
+                }
+            }
+        )
 
     def share_contact(self, person: Person, phone: str, *, own: bool = True) -> None:
         """Queue a shared contact: the person's own number, or someone else's."""
@@ -424,6 +440,10 @@ class BotApiServer:
             "icon_color": 7322096,
         }
 
+    def _api_leavechat(self, params: dict[str, Any]) -> Any:
+        self.left_chats.append(int(params["chat_id"]))
+        return True
+
     def _api_closeforumtopic(self, params: dict[str, Any]) -> Any:
         self.closed_topics.append(int(params["message_thread_id"]))
         return True
@@ -450,6 +470,8 @@ class BotApiServer:
                 "title": "Helpdesk",
                 "is_forum": self.forum,
             }
+        if chat_id < 0:  # any other group: a region chat, or one the bot was added to
+            return {"id": chat_id, "type": "group", "title": "Een groep"}
         return {"id": chat_id, "type": "private", "first_name": "Test"}
 
     def _as_message(self, sent: Sent) -> dict[str, Any]:

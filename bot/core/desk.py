@@ -13,6 +13,7 @@ from bot.core.ids import small_id
 from bot.core.limits import Kind, Limiter, Limits, Verdict
 from bot.core.models import (
     CLOSE_TOPIC,
+    LEAVE_CHAT,
     Button,
     Decision,
     Inquiry,
@@ -265,6 +266,17 @@ class Desk:
         await self.store.notes.purge_votes(now - _SENT_KEPT)
         await self.store.attempts.purge(now - _DRAFT_KEPT)
         return await self.store.tickets.purge_closed(now - self.helpdesk.retention)
+
+    def leave(self, chat_id: int, language: str) -> list[Outgoing]:
+        """Say, once an hour, that the bot works only in private chats and the helpdesk's
+        group, then leave the group it was added to; nothing in it is read or kept."""
+        hour = f"{self.clock.now():%Y%m%d%H}"
+        text = self.texts.get("stranger_group", language)
+        base = Outgoing(chat_id=chat_id, text=text, dedupe_key=f"stranger:{chat_id}:{hour}")
+        return [
+            base,
+            replace(base, text="", dedupe_key=f"leave:{chat_id}:{hour}", purpose=LEAVE_CHAT),
+        ]
 
     # --- the agents' group ---------------------------------------------------------------
 

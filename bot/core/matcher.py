@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from bot.core.faq import Entry
 from bot.core.models import Candidate
-from bot.core.text import Analyzer
+from bot.core.text import WORDS_KEPT, Analyzer
 
 # A word of three letters or fewer is looked up exactly: fuzzy matching on short words
 # mostly finds unrelated words ("amv" ~ "avm").
@@ -60,7 +61,9 @@ class Matcher:
         self._unknown_idf = math.log(1 + _UNKNOWN_WEIGHT * total)
         self._doc_weight = [sum(self._idf[t] for t in d.terms) for d in self._docs]
         self._vocabulary = list(self._postings)
-        self._lookups: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._lookup: Callable[[str], tuple[tuple[str, float], ...]] = lru_cache(
+            maxsize=WORDS_KEPT
+        )(self._resolve)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Return up to `limit` entries with a score above zero, best first."""
@@ -98,11 +101,8 @@ class Matcher:
         """Tell whether any word of the text is (nearly) a word of the FAQ."""
         return any(self._lookup(t) for t in self.analyzer.terms(text))
 
-    def _lookup(self, term: str) -> tuple[tuple[str, float], ...]:
+    def _resolve(self, term: str) -> tuple[tuple[str, float], ...]:
         """Return the FAQ terms a query term stands for, with their similarity (0–1)."""
-        cached = self._lookups.get(term)
-        if cached is not None:
-            return cached
         if term in self._postings:
             found: tuple[tuple[str, float], ...] = ((term, 1.0),)
         elif len(term) < _MIN_FUZZY_LENGTH:
@@ -118,8 +118,6 @@ class Matcher:
                 limit=_FUZZY_CHOICES,
             )
             found = tuple((choice, score / 100) for choice, score, _ in hits)
-        if len(self._lookups) < 100_000:
-            self._lookups[term] = found
         return found
 
     def _weight(self, matches: Iterable[tuple[str, float]]) -> float:

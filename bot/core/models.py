@@ -155,6 +155,8 @@ class Ticket:
 
 # An Outgoing with this purpose closes its forum topic instead of posting text.
 CLOSE_TOPIC = "close_topic"
+# An outbox row that makes the bot leave its chat (a group it does not belong in).
+LEAVE_CHAT = "leave_chat"
 
 
 @dataclass(frozen=True)

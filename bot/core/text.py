@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import snowballstemmer
+
+# How many distinct words the stemmer and the matcher remember (least recently used go).
+WORDS_KEPT = 20_000
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
@@ -88,7 +92,8 @@ class Analyzer:
     def __init__(self, *, language: Language) -> None:
         self.language = language
         self._stemmer = snowballstemmer.stemmer("dutch")
-        self._stems: dict[str, str] = {}
+        # Bounded: what users type is endless; the FAQ's own words stay in it by use.
+        self.stem: Callable[[str], str] = lru_cache(maxsize=WORDS_KEPT)(self._stem)
         self._longest_synonym = max((k.count(" ") + 1 for k in language.synonyms), default=1)
 
     def words(self, text: str) -> list[str]:
@@ -112,13 +117,9 @@ class Analyzer:
         """Return the stemmed content words of a text, in order, stopwords removed."""
         return [self.stem(w) for w in self.words(text) if w not in self.language.stopwords]
 
-    def stem(self, word: str) -> str:
-        """Return the Dutch stem of one folded word (cached: the vocabulary is small)."""
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stemmer.stemWord(word) if not word.isdigit() else word
-            self._stems[word] = stem
-        return stem
+    def _stem(self, word: str) -> str:
+        """Return the Dutch stem of one folded word (numbers stay as they are)."""
+        return word if word.isdigit() else str(self._stemmer.stemWord(word))
 
     def is_smalltalk(self, text: str) -> bool:
         """Tell whether a message is only greetings, thanks, tests or questions about the bot."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Role
 from bot.store.sqlite import Store
-from tests.botapi import Person
+from tests.botapi import Person, Sent
 from tests.harness import Harness
 
 ANNE = Person(id=501, first_name="A", username="staff_a")
@@ -117,3 +117,24 @@ async def test_my_data_and_forget(bot: Harness) -> None:
     assert "gewist" in done.text
     empty = await bot.ask(ANNE, "/mijngegevens")
     assert "Ik bewaar niets over jou" in empty.text
+
+
+async def test_in_a_strangers_group_the_bot_says_where_it_works_and_leaves(bot: Harness) -> None:
+    stranger_group = -555
+    bot.api.add_bot(ANNE, stranger_group)
+    said = await bot.api.wait_for(stranger_group)
+    assert "alleen in een privéchat" in said.text
+    await bot.api.until(lambda: stranger_group in bot.api.left_chats)
+    # A forged claim button on a message there claims nothing and posts no apology there.
+    ticket_post = Sent(chat_id=stranger_group, message_id=1, text="🎫 Vraag #1")
+    bot.api.say(ANNE, "hallo allemaal", chat_id=stranger_group)
+    bot.api.press(ANNE, ticket_post, "claim:1")
+    await bot.settle()
+    assert all("alleen in een privéchat" in s.text for s in bot.api.to(stranger_group))
+    assert len(bot.api.to(stranger_group)) == 1  # once an hour, however much is said there
+    # The region chats are the bot's own: read nothing there, say nothing, stay.
+    mark = len(bot.api.sent)
+    bot.api.say(ANNE, "wie heeft er piket?", chat_id=-200)
+    await bot.settle()
+    assert -200 not in bot.api.left_chats
+    assert not [s for s in bot.api.sent[mark:] if s.chat_id == -200]

@@ -9,6 +9,7 @@ from bot.core.faq import load_faq
 from bot.core.matcher import Matcher
 from bot.core.models import Candidate, Route
 from bot.core.routing import route_question
+from bot.core.text import WORDS_KEPT
 from bot.wiring import build_matcher
 from tests.conftest import ROOT
 
@@ -60,3 +61,15 @@ def test_a_close_call_offers_at_most_three_candidates() -> None:
     decision = route_question(ranking, SETTINGS)
     assert decision.route is Route.CLARIFY
     assert len(decision.alternatives) <= SETTINGS.clarify_candidates == 3
+
+
+def test_words_never_seen_before_do_not_grow_memory_without_bound() -> None:
+    matcher = build_matcher(load_faq(ROOT / "faq"))
+    before = matcher.rank("statushouders huisvesten")
+    # 1,500 messages of 20 words no one typed before: more words than the caches keep.
+    for n in range(1_500):
+        matcher.rank(" ".join(f"woord{n}x{i}zonderbetekenis" for i in range(20)))
+    stems, lookups = matcher.analyzer.stem, matcher._lookup
+    assert stems.cache_info().currsize <= WORDS_KEPT  # type: ignore[attr-defined]
+    assert lookups.cache_info().currsize <= WORDS_KEPT  # type: ignore[attr-defined]
+    assert matcher.rank("statushouders huisvesten") == before  # and it still answers the same

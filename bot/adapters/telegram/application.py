@@ -14,6 +14,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -202,6 +203,9 @@ def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> N
     app.add_handler(MessageHandler(private & filters.COMMAND, frontend.help))
     app.add_handler(MessageHandler(private & ~filters.TEXT, frontend.other))
     app.add_handler(CallbackQueryHandler(frontend.button))
+    ours = filters.Chat(chat_id=settings.helpdesk.chats())
+    app.add_handler(MessageHandler(~private & ~ours, frontend.stranger))
+    app.add_handler(ChatMemberHandler(frontend.stranger, ChatMemberHandler.MY_CHAT_MEMBER))
     if settings.helpdesk.chat_id is not None:
         group = filters.Chat(chat_id=settings.helpdesk.chat_id)
         app.add_handler(CommandHandler("sluit", frontend.close, filters=group))

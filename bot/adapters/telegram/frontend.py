@@ -14,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.core.desk import Desk, Sender
 from bot.core.models import Outgoing, Reply
 from bot.core.text import clean
+from bot.core.texts import language_of
 from bot.errors import StoreError
 from bot.store.sqlite import Store
 
@@ -191,9 +192,12 @@ class Frontend:
         if chat is None:  # a button on an inline message: nothing of ours
             self.store.transaction.on_commit(lambda: query.answer())
             return
+        in_private = chat.type == ChatType.PRIVATE
+        if not in_private and chat.id != self.desk.helpdesk.chat_id:
+            await self.stranger(update, context)
+            return
         sender = _sender(update)
         data = query.data or ""
-        in_private = chat is not None and chat.type == ChatType.PRIVATE
         on_message = query.message.message_id if query.message is not None else None
         answer = (
             await self.desk.press(sender, data, on_message)
@@ -209,6 +213,22 @@ class Frontend:
             )
         if in_private:
             await self._send(update, answer.replies)
+
+    async def stranger(self, update: Update, context: Context) -> None:
+        """Anything from a group the bot does not belong in: say so, and leave it."""
+        chat = update.effective_chat
+        member = update.my_chat_member
+        if chat is None or chat.id in self.desk.helpdesk.chats():
+            return
+        if member is not None and member.new_chat_member.status not in ("member", "administrator"):
+            return  # the bot was removed: nothing to say, nowhere to say it
+        query = update.callback_query
+        if query is not None:
+            self.store.transaction.on_commit(lambda: query.answer())
+        user = update.effective_user
+        language = language_of(user.language_code if user else None)
+        for message in self.desk.leave(chat.id, language):
+            await self.store.outbox.put(message, self.desk.clock.now())
 
     async def group_text(self, update: Update, context: Context) -> None:
         """A message in the agents' group: relay it when it belongs to a ticket."""
