@@ -566,8 +566,8 @@ class Desk:
 
     async def share_phone(self, sender: Sender, owner: int | None, phone: str) -> Reply:
         """Keep a mayor's own shared number, for their next page only."""
-        _, user = await self.identify(sender)
-        if owner != sender.user_id or not user.is_mayor:
+        member, user = await self.identify(sender)
+        if owner != sender.user_id or member is None or not may(member, Act.SHARE_PHONE):
             return Reply(self.texts.get("phone_not_kept", user.language))
         await self.store.drafts.keep_phone(sender.user_id, phone, self.clock.now())
         return Reply(self.texts.get("phone_kept", user.language))
