@@ -19,6 +19,9 @@ getUpdates hands each update out).
    out; from there until the send asks the rate limiter for a slot (inbox, handler,
    outbox, lane); the wait for the slot; the HTTP call.
    Then the same with the 20 users at about 25 a second in all, which the bot can answer.
+   Both with the limits per user lifted (as if many users each kept within them); then the
+   first flood once more with the limits on ([limits] defaults), as few users flooding meet
+   them: told once, then left alone, so their replies no longer pile up.
 2. Through an outage: every sendMessage fails for 10 s ("502", and once more as "drop":
    the connection closed without an answer); a mayor reports a crisis as it starts.
    Measured: how long after the outage clears the crisis reply reaches the server.
@@ -37,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,7 @@ from telegram.ext import AIORateLimiter
 
 import bot.adapters.telegram.application as application
 from bot.config import Settings
+from bot.core.limits import Limits
 from bot.core.models import Inquiry, Outgoing, Role, User
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
@@ -58,6 +62,9 @@ from tests.botapi import GROUP_ID, BotApiServer, Person, Sent
 from tests.conftest import AFTER_HOURS
 from tests.harness import Harness, running_bot, settings_for
 
+# The flood as many users each within their limits would make it (the worst case); the last
+# run has the limits on, as a few users flooding would meet them.
+UNLIMITED = Limits(10_000, 10_000, 10_000, 10_000, 10_000)
 PAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 12
 OUTAGES = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 FLOODERS = 20
@@ -258,15 +265,18 @@ class LoadResult:
     outbox_waiting: list[int]  # unsent outbox rows, as each crisis was sent
     intake: list[float]  # updates handed out by getUpdates per second, 5 s at a time
     lanes: float = 0.0  # seconds one Outbox.lanes() query takes over the unsent rows left
+    limits: Limits = UNLIMITED
 
 
-async def under_load(triage: Triage, gap: tuple[float, float], spacing: float) -> LoadResult:
+async def under_load(
+    triage: Triage, gap: tuple[float, float], spacing: float, limits: Limits
+) -> LoadResult:
     api = TimedServer()
     await api.start()
     rng = random.Random(7)
     questions = faq_questions(triage)
     with tempfile.TemporaryDirectory() as folder:
-        settings = settings_for(Path(folder) / "bench.sqlite3", api)
+        settings = replace(settings_for(Path(folder) / "bench.sqlite3", api), limits=limits)
         assert settings.telegram.rate_limit == Settings().telegram.rate_limit == 30
         async with running_bot(api, settings, triage, AFTER_HOURS) as bot:
             await bot.register(OFFICER, Role.DUTY_OFFICER, name="Piket")
@@ -294,7 +304,7 @@ async def under_load(triage: Triage, gap: tuple[float, float], spacing: float) -
             started = time.perf_counter()
             tasks = [asyncio.create_task(flood(n, p)) for n, p in enumerate(flooders)]
             await asyncio.sleep(WARM_UP)
-            result = LoadResult(gap, [], [], 0, 0, 0.0, 0, 0, 0, [], [], [], [])
+            result = LoadResult(gap, [], [], 0, 0, 0.0, 0, 0, 0, [], [], [], [], limits=limits)
             for k, mayor in enumerate(mayors):
                 due = started + WARM_UP + k * spacing
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
@@ -408,8 +418,9 @@ def _row(label: str, values: list[float], target: float) -> str:
     )
 
 
-def _rate(gap: tuple[float, float]) -> str:
-    return f"{FLOODERS} users, one message every {gap[0] * 1000:.0f}-{gap[1] * 1000:.0f} ms"
+def _rate(gap: tuple[float, float], limits: Limits = UNLIMITED) -> str:
+    held = "" if limits is UNLIMITED else ", limits per user on"
+    return f"{FLOODERS} users, one message every {gap[0] * 1000:.0f}-{gap[1] * 1000:.0f} ms{held}"
 
 
 def _split(label: str, legs: list[Leg]) -> None:
@@ -428,7 +439,7 @@ def _split(label: str, legs: list[Leg]) -> None:
 
 
 def _report(load: LoadResult) -> None:
-    print(f"\n{_rate(load.gap)}:")
+    print(f"\n{_rate(load.gap, load.limits)}:")
     print(
         f"  offered {load.asked} questions in {load.seconds:.1f} s "
         f"({load.asked / load.seconds:.0f}/s); {load.delivered} flood replies delivered "
@@ -453,16 +464,18 @@ def _report(load: LoadResult) -> None:
 async def main() -> None:
     logging.getLogger("bot.adapters.telegram.courier").setLevel(logging.ERROR)  # outage noise
     triage = build_triage(Settings())
-    loads = [
-        await under_load(triage, gap, spacing)
-        for gap, spacing in ((FLOOD_GAP, SPACING), (PACED_GAP, PACED_SPACING))
-    ]
+    runs = (
+        (FLOOD_GAP, SPACING, UNLIMITED),
+        (PACED_GAP, PACED_SPACING, UNLIMITED),
+        (FLOOD_GAP, SPACING, Limits()),
+    )
+    loads = [await under_load(triage, gap, spacing, limits) for gap, spacing, limits in runs]
     outages = await through_outages(triage)
 
     print("| measure | median | worst | target |\n|---|---|---|---|")
     for load in loads:
         n = len(load.replies)
-        rate = _rate(load.gap)
+        rate = _rate(load.gap, load.limits)
         print(_row(f"{rate}: crisis to reply ({n}x)", [x.total for x in load.replies], TARGET))
         n = len(load.pages)
         print(_row(f"{rate}: press to page ({n}x)", [x.total for x in load.pages], TARGET))

@@ -174,9 +174,7 @@ class Desk:
         decision = self.triage.decide(inquiry)
         if decision.crisis:
             return await self._crisis(sender, member, inquiry, decision)
-        # Counted even past the limit: a flood stays held back until it stops.
-        judged = await self.limiter.check(sender.user_id, Kind.QUESTION, now)
-        await self.limiter.count(sender.user_id, Kind.QUESTION, now)
+        judged = await self.limiter.note(sender.user_id, Kind.QUESTION, now)
         if judged is not Verdict.OK:
             limited = self.texts.get("limit_questions", user.language)
             return [Reply(limited)] if judged is Verdict.FIRST_OVER else []
@@ -475,9 +473,8 @@ class Desk:
         """Open an urgent ticket within the limit; past it, add the report to the open ticket
         (or say where to turn). Return what to add to the crisis reply, None if opened."""
         now = self.clock.now()
-        judged = await self.limiter.check(sender.user_id, Kind.CRISIS, now, guest=user.faq_only)
+        judged = await self.limiter.note(sender.user_id, Kind.CRISIS, now, guest=user.faq_only)
         if judged is Verdict.OK:
-            await self.limiter.count(sender.user_id, Kind.CRISIS, now)
             ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
             if decision.route is Route.CRISIS_OFFICE:
                 await self._alert_region(ticket, user)
@@ -528,7 +525,7 @@ class Desk:
     ) -> str:
         """Open a routine ticket within the limit; return what to tell the user about it."""
         now = self.clock.now()
-        if await self.limiter.check(sender.user_id, Kind.TICKET, now) is not Verdict.OK:
+        if await self.limiter.note(sender.user_id, Kind.TICKET, now) is not Verdict.OK:
             contacts = self.triage.settings.contacts
             return self.texts.get(
                 "limit_tickets",
@@ -536,7 +533,6 @@ class Desk:
                 otav_phone=contacts.otav_phone,
                 otav_email=contacts.otav_email,
             )
-        await self.limiter.count(sender.user_id, Kind.TICKET, now)
         opened = await self._open_ticket(sender, member, user, question, decision, urgent=False)
         return self.texts.get("ticket_opened", user.language, id=opened.id)
 

@@ -76,6 +76,9 @@ class AttemptRepo(Protocol):
 
     async def count(self, user_id: int, kind: str, since: datetime) -> int: ...
     async def add(self, user_id: int, kind: str, now: datetime) -> None: ...
+    async def add_and_count(
+        self, user_id: int, kind: str, now: datetime, since: datetime
+    ) -> int: ...
     async def purge(self, before: datetime) -> int: ...
 
 
@@ -92,6 +95,9 @@ class Limiter:
         """Judge a next attempt (without counting it); log the first one over the limit."""
         limit = window(self.limits, kind, guest=guest)
         used = await self.attempts.count(user_id, kind.value, now - limit.per)
+        return self._judged(user_id, kind, limit, used)
+
+    def _judged(self, user_id: int, kind: Kind, limit: Window, used: int) -> Verdict:
         judged = verdict(limit, used)
         if judged is Verdict.FIRST_OVER:
             log.warning(
@@ -102,6 +108,15 @@ class Limiter:
                 limit.per,
             )
         return judged
+
+    async def note(
+        self, user_id: int, kind: Kind, now: datetime, *, guest: bool = False
+    ) -> Verdict:
+        """Count an attempt and judge it: past the limit it still counts, so a flood stays
+        held back until it stops."""
+        limit = window(self.limits, kind, guest=guest)
+        used = await self.attempts.add_and_count(user_id, kind.value, now, now - limit.per) - 1
+        return self._judged(user_id, kind, limit, used)
 
     async def count(self, user_id: int, kind: Kind, now: datetime) -> None:
         """Count an attempt."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.store.rows import stamp
+from bot.store.rows import first, stamp
 
 
 class Attempts:
@@ -30,6 +30,20 @@ class Attempts:
             "INSERT INTO attempts (user_id, kind, at) VALUES (?, ?, ?)",
             (user_id, kind, stamp(now)),
         )
+
+    async def add_and_count(self, user_id: int, kind: str, now: datetime, since: datetime) -> int:
+        """Count one attempt and return how many the user made since a moment, this one too.
+
+        One statement, one trip to the database thread: it runs for every message.
+        """
+        row = await first(
+            self.db,
+            """INSERT INTO attempts (user_id, kind, at) VALUES (?, ?, ?)
+               RETURNING (SELECT count(*) FROM attempts
+                          WHERE user_id = ? AND kind = ? AND at >= ?)""",
+            (user_id, kind, stamp(now), user_id, kind, stamp(since)),
+        )
+        return int(row[0]) if row else 0
 
     async def purge(self, before: datetime) -> int:
         """Erase attempts older than a moment: no window is longer than an hour."""

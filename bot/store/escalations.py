@@ -12,7 +12,7 @@ from bot.core.escalation import Escalation, State, Transition
 from bot.core.models import Outgoing
 from bot.core.roster import Plan, Responder
 from bot.store.outbox import Outbox
-from bot.store.rows import moment, stamp
+from bot.store.rows import first, moment, stamp
 from bot.store.transaction import Transactions
 
 
@@ -140,8 +140,7 @@ class Escalations:
         )
 
     async def _one(self, sql: str, args: tuple[Any, ...]) -> Escalation | None:
-        async with self.db.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
+        row = await first(self.db, sql, args)
         return _escalation(row) if row else None
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.store.rows import stamp
+from bot.store.rows import first, stamp
 
 
 class Inbox:
@@ -30,10 +30,8 @@ class Inbox:
 
     async def handled(self, update_id: int) -> bool:
         """Tell whether this update was handled before."""
-        async with self.db.execute(
-            "SELECT 1 FROM inbox WHERE update_id = ? AND handled_at IS NOT NULL", (update_id,)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        sql = "SELECT 1 FROM inbox WHERE update_id = ? AND handled_at IS NOT NULL"
+        return await first(self.db, sql, (update_id,)) is not None
 
     async def mark(self, update_id: int, now: datetime) -> None:
         """Record that an update has been handled; its text is no longer kept here."""

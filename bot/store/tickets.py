@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.models import Ticket
-from bot.store.rows import stamp, ticket
+from bot.store.rows import first, stamp, ticket
 
 
 class Tickets:
@@ -122,6 +122,5 @@ class Tickets:
         return cursor.rowcount
 
     async def _one(self, sql: str, args: tuple[object, ...]) -> Ticket | None:
-        async with self.db.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
+        row = await first(self.db, sql, args)
         return ticket(row) if row else None

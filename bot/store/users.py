@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.core.ids import small_id
 from bot.core.models import Grant, Member, Role
-from bot.store.rows import member, stamp
+from bot.store.rows import first, member, stamp
 
 
 def hash_code(code: str) -> str:
@@ -26,8 +26,7 @@ class Users:
     async def get(self, user_id: int) -> Member | None:
         """Return an active (not revoked) user."""
         sql = "SELECT * FROM users WHERE user_id = ? AND revoked_at IS NULL"
-        async with self.db.execute(sql, (user_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await first(self.db, sql, (user_id,))
         return member(row) if row else None
 
     async def save(self, who: Member, now: datetime) -> None:
