@@ -186,9 +186,10 @@ class BotApiServer:
         self._push({"message": message})
         return message_id
 
-    def add_bot(self, person: Person, chat_id: int) -> None:
-        """Queue the update Telegram sends when a person adds the bot to a group."""
-        member = {"user": BOT, "status": "member"}
+    def add_bot(self, person: Person, chat_id: int, status: str = "member") -> None:
+        """Queue the update Telegram sends when a person adds the bot to a group (or, in a
+        private chat, unblocks it: status "member", or blocks it: "kicked")."""
+        member = {"user": BOT, "status": status}
         self._push(
             {
                 "my_chat_member": {

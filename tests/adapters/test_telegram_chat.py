@@ -137,4 +137,8 @@ async def test_in_a_strangers_group_the_bot_says_where_it_works_and_leaves(bot: 
     bot.api.say(ANNE, "wie heeft er piket?", chat_id=-200)
     await bot.settle()
     assert -200 not in bot.api.left_chats
+    # A user unblocking the bot in their private chat is no group to leave.
+    bot.api.add_bot(ANNE, ANNE.id)
+    await bot.settle()
+    assert ANNE.id not in bot.api.left_chats and not bot.api.to(ANNE.id)
     assert not [s for s in bot.api.sent[mark:] if s.chat_id == -200]

@@ -218,7 +218,8 @@ class Frontend:
         """Anything from a group the bot does not belong in: say so, and leave it."""
         chat = update.effective_chat
         member = update.my_chat_member
-        if chat is None or chat.id in self.desk.helpdesk.chats():
+        # A private chat's my_chat_member is a user blocking or unblocking the bot: not ours.
+        if chat is None or chat.type == ChatType.PRIVATE or chat.id in self.desk.helpdesk.chats():
             return
         if member is not None and member.new_chat_member.status not in ("member", "administrator"):
             return  # the bot was removed: nothing to say, nowhere to say it
