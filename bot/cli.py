@@ -35,12 +35,12 @@ from bot.core.faq import load_faq
 from bot.core.faqcheck import ambiguous_phrasings
 from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
-from bot.core.text import clean
+from bot.core.text import Language, clean
 from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.checks import check_database
 from bot.store.sqlite import Store
-from bot.wiring import build_matcher, build_pager, build_triage
+from bot.wiring import build_matcher, build_pager, build_triage, calibration_problems
 
 ROLES = [r.value for r in Role]
 # Their routes and replies depend on where they work.
@@ -155,6 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
     check = faq_commands.add_parser("check", parents=[common], help="validate faq/")
     check.set_defaults(handler=_faq_check)
+    calibrate = faq_commands.add_parser(
+        "calibrate", parents=[common], help="refit the answer decision on the FAQ (under a minute)"
+    )
+    calibrate.set_defaults(handler=_faq_calibrate)
     return parser
 
 
@@ -281,6 +285,7 @@ def _lines(interactive: bool) -> Iterator[str]:
 def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
     faq = load_faq(settings.faq_dir)
     problems = ambiguous_phrasings(faq, build_matcher(faq))
+    problems += calibration_problems(settings.faq_dir, faq)
     if problems:
         raise FaqError(problems)
     phrasings = sum(len(e.phrasings) for e in faq.entries)
@@ -288,6 +293,16 @@ def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
         f"{settings.faq_dir}: {len(faq.entries)} entries in {len(faq.themes)} themes, "
         f"{phrasings} phrasings: OK"
     )
+    return 0
+
+
+def _faq_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.calibrate import calibrate
+
+    faq = load_faq(settings.faq_dir)
+    for line in calibrate(settings.faq_dir, faq, Language.bundled()):
+        print(line)
+    print(f"written: {settings.faq_dir / 'calibration.toml'}")
     return 0
 
 

@@ -34,6 +34,10 @@ class MatchingSettings:
     clarify_threshold: float = 45.0
     margin: float = 8.0
     clarify_candidates: int = 3
+    # With a calibrated FAQ (faq/calibration.toml) these decide instead of the scores above;
+    # None: the thresholds the calibration chose by its rule.
+    answer_probability: float | None = None
+    clarify_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,14 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
 _KNOWN: dict[str, frozenset[str]] = {
     "faq": frozenset({"dir"}),
     "matching": frozenset(
-        {"answer_threshold", "clarify_threshold", "margin", "clarify_candidates"}
+        {
+            "answer_threshold",
+            "clarify_threshold",
+            "margin",
+            "clarify_candidates",
+            "answer_probability",
+            "clarify_probability",
+        }
     ),
     "office_hours": frozenset(
         {"days", "open", "close", "timezone", "public_holidays", "closed_dates"}
@@ -192,6 +203,8 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
             clarify_candidates=int(
                 reader.number(matching, "matching", "clarify_candidates", 3, low=1, high=5)
             ),
+            answer_probability=_probability(reader, matching, "answer_probability"),
+            clarify_probability=_probability(reader, matching, "clarify_probability"),
         ),
         office_hours=_office_hours(reader, reader.section(data, "office_hours")),
         contacts=_contacts(reader, reader.section(data, "contacts")),
@@ -208,6 +221,12 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         sweep_interval=reader.duration(paging, "paging", "sweep_interval", timedelta(seconds=2)),
         limits=_limits(reader, reader.section(data, "limits")),
     )
+
+
+def _probability(reader: _Reader, table: Mapping[str, Any], key: str) -> float | None:
+    if key not in table:
+        return None
+    return reader.number(table, "matching", key, 0.5, low=0.01, high=0.99)
 
 
 def _limits(reader: _Reader, table: Mapping[str, Any]) -> Limits:

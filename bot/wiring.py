@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.config import Settings
+from bot.core.calibration import FILE, Calibration, fingerprint
 from bot.core.clock import SystemClock
 from bot.core.crisis import CrisisDetector
 from bot.core.directory import Directory
@@ -34,16 +37,27 @@ def load_checked(settings: Settings) -> tuple[Faq, Matcher]:
     """Load the FAQ and its index; raise FaqError on any problem, ambiguity included."""
     faq = load_faq(settings.faq_dir)
     matcher = build_matcher(faq)
-    problems = ambiguous_phrasings(faq, matcher)
+    problems = ambiguous_phrasings(faq, matcher) + calibration_problems(settings.faq_dir, faq)
     if problems:
         raise FaqError(problems)
     return faq, matcher
 
 
+def calibration_problems(folder: Path, faq: Faq) -> list[str]:
+    """A calibration fitted on another FAQ would decide on weights that no longer fit it."""
+    calibration = Calibration.load(folder)
+    if calibration is None or calibration.fingerprint == fingerprint(faq, Language.bundled()):
+        return []
+    return [
+        f"{folder / FILE}:-: stale: the FAQ changed since it was fitted;"
+        " rebuild it: python -m bot faq calibrate"
+    ]
+
+
 def build_triage(settings: Settings) -> Triage:
-    """Build the triage on a checked FAQ."""
+    """Build the triage on a checked FAQ, calibrated when its folder has a calibration."""
     faq, matcher = load_checked(settings)
-    return triage_over(faq, matcher, settings)
+    return triage_over(faq, matcher, settings, calibration=Calibration.load(settings.faq_dir))
 
 
 def triage_over(
@@ -52,6 +66,7 @@ def triage_over(
     settings: Settings,
     directory: Directory | None = None,
     detector: CrisisDetector | None = None,
+    calibration: Calibration | None = None,
 ) -> Triage:
     """Build the triage over an FAQ that is already loaded and indexed."""
     replies = Replies(
@@ -67,6 +82,7 @@ def triage_over(
         detector=detector or build_detector(faq),
         directory=directory or Directory.bundled(),
         settings=settings,
+        calibration=calibration,
     )
 
 

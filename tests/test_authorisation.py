@@ -30,7 +30,7 @@ from tests.conftest import AFTER_HOURS
 
 GROUP = -100123
 INVITE = "uitnodiging-voor-staf"
-QUESTION = "Mag de gemeente een sporthal huren van de provincie voor de opvang?"
+QUESTION = "Hoe zit het met de btw op de huur van een sporthal voor de opvang?"
 ANSWERED = "wat is het gzza"
 OFFER = 5  # every persona's kept question carries page offer number 5
 

@@ -111,3 +111,27 @@ def test_control_characters_and_windows_line_ends_are_dropped(tmp_path: Path) ->
     record = json.loads(result.stdout)
     assert record["question"] == "wat is het gzza"
     assert record["route"] == "answer" and record["faq_id"] == "gzza"
+
+
+def test_faq_calibrate_then_check_and_a_changed_faq_makes_the_calibration_stale(
+    tmp_path: Path,
+) -> None:
+    faq = write_faq(tmp_path / "faq")
+    (tmp_path / "config.toml").write_text('[faq]\ndir = "faq"\n', encoding="utf-8")
+    made = run_cli("faq", "calibrate", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "answer from p = " in made.stdout and (faq / "calibration.toml").is_file()
+    assert run_cli("faq", "check", cwd=tmp_path).returncode == 0
+    # One phrasing more: the fit no longer fits this FAQ, and check says what to do.
+    otav = faq / "otav.toml"
+    otav.write_text(
+        otav.read_text(encoding="utf-8").replace('"otav info"', '"otav info", "otav team"'),
+        encoding="utf-8",
+    )
+    stale = run_cli("faq", "check", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "calibration.toml:-: stale" in stale.stderr and "faq calibrate" in stale.stderr
+    assert "Traceback" not in stale.stderr
+    # The bot refuses to start on it too, rather than decide on weights for another FAQ.
+    refused = run_cli("ask", "wat is het otav", cwd=tmp_path)
+    assert refused.returncode == 1 and "stale" in refused.stderr

@@ -46,6 +46,9 @@ def test_the_token_may_come_from_the_environment() -> None:
         ('[contacts.regions]\nNoordoost = "x@example.org"', "unknown region 'Noordoost'"),
         ('[telegram]\nwebhook_url = "https://x.example/telegram"', "[telegram] webhook_secret"),
         ('[paging]\nack_timeuot = "1m"', "[paging] unknown key 'ack_timeuot'"),
+        ("[limits]\ncrisis_tickets_per_hour = 0", "[limits] crisis_tickets_per_hour"),
+        ('[limits]\nquestions_per_minute = "veel"', "a whole number from 1 to 10000"),
+        ("[matching]\nanswer_probability = 1.5", "[matching] answer_probability"),
     ],
 )
 def test_a_bad_value_names_the_file_and_what_is_expected(

@@ -38,7 +38,7 @@ AGENT = Person(id=807, first_name="H", username="agent_f")
 ADMIN = Person(id=808, first_name="A", username="admin_f")
 PEOPLE = (GUEST, ENGLISH, STAFF, MAYOR, OFFICER, SPARE, AGENT, ADMIN)
 CRISIS = "Er staan nu 200 boze mensen bij de opvang en het loopt uit de hand"
-QUESTION = "Mag de gemeente een sporthal huren van de provincie voor de opvang?"
+QUESTION = "Hoe zit het met de btw op de huur van een sporthal voor de opvang?"
 
 # Everything a handler may write. The inbox and outbox change with every update, and the
 # once-a-day roster alert is the sweep's; none of them hold power or state.

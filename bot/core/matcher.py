@@ -29,6 +29,15 @@ _UNKNOWN_WEIGHT = 3
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """The best entries for a question, and how many of its content terms the FAQ knows."""
+
+    candidates: list[Candidate]
+    terms: int
+    known: int
+
+
+@dataclass(frozen=True)
 class _Doc:
     """One indexed text of an entry: its question, a phrasing or a keyword."""
 
@@ -67,10 +76,18 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Return up to `limit` entries with a score above zero, best first."""
+        return self.assess(text, limit).candidates
+
+    def assess(self, text: str, limit: int = 5) -> Ranking:
+        """Rank the entries for a question, and say how much of it the FAQ knows."""
         terms = list(dict.fromkeys(self.analyzer.terms(text)))
         if not terms:
-            return []
+            return Ranking([], 0, 0)
         resolved = [self._lookup(t) for t in terms]
+        known = sum(1 for r in resolved if r)
+        return Ranking(self._score(resolved)[:limit], len(terms), known)
+
+    def _score(self, resolved: list[tuple[tuple[str, float], ...]]) -> list[Candidate]:
         weights = [self._weight(r) for r in resolved]
         total_weight = sum(weights)
         entry_hits: dict[int, dict[int, float]] = defaultdict(dict)
@@ -92,10 +109,11 @@ class Matcher:
         scored = []
         for entry, hits in entry_hits.items():
             coverage = sum(weights[q] * s for q, s in hits.items()) / total_weight
-            score = 100 * (_COVERAGE_WEIGHT * coverage + (1 - _COVERAGE_WEIGHT) * best_fit[entry])
-            scored.append(Candidate(entry_id=self._ids[entry], score=round(score, 1)))
+            fit = best_fit[entry]
+            score = 100 * (_COVERAGE_WEIGHT * coverage + (1 - _COVERAGE_WEIGHT) * fit)
+            scored.append(Candidate(self._ids[entry], round(score, 1), coverage, fit))
         scored.sort(key=lambda c: -c.score)
-        return scored[:limit]
+        return scored
 
     def knows(self, text: str) -> bool:
         """Tell whether any word of the text is (nearly) a word of the FAQ."""

@@ -64,10 +64,13 @@ class Inquiry:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An FAQ entry with how well it matches a question (0–100)."""
+    """An FAQ entry with how well it matches a question (0–100), and the two parts of that
+    score: how much of the question it covers and how well its best phrasing fits (0–1)."""
 
     entry_id: str
     score: float
+    coverage: float = 0.0
+    fit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class Decision:
     entry_id: str | None = None
     alternatives: tuple[str, ...] = ()
     score: float = 0.0
+    # How likely the first entry is right (0–1), where the FAQ is calibrated.
+    confidence: float = 0.0
     crisis: bool = False
     crisis_reasons: tuple[str, ...] = ()
     next_opening: datetime | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import MatchingSettings
+from bot.core.calibration import Calibration
+from bot.core.matcher import Ranking
 from bot.core.models import Candidate, Decision, Route, User
 
 
@@ -22,11 +24,45 @@ def route_question(ranking: Sequence[Candidate], settings: MatchingSettings) -> 
             alternatives=_ids(ranking[1:3]),
             score=best.score,
         )
+    # A choice means two or three: one candidate alone would be a yes/no in disguise.
     shortlist = [c for c in ranking if c.score >= settings.clarify_threshold]
+    shortlist = shortlist if len(shortlist) >= 2 else list(ranking[:2])
     return Decision(
         route=Route.CLARIFY,
         alternatives=_ids(shortlist[: settings.clarify_candidates]),
         score=best.score,
+    )
+
+
+def route_calibrated(
+    ranking: Ranking, calibration: Calibration, settings: MatchingSettings
+) -> Decision:
+    """Decide from how likely the first entry is right (answer), or the right one is among
+    the first three (a choice of two or three); otherwise a person takes it."""
+    candidates = ranking.candidates
+    if not candidates:
+        return Decision(route=Route.HANDOFF)
+    best = candidates[0]
+    answer_at = settings.answer_probability or calibration.answer_at
+    clarify_at = settings.clarify_probability or calibration.clarify_at
+    chance = calibration.p_top(ranking)
+    if chance >= answer_at:
+        return Decision(
+            route=Route.ANSWER,
+            entry_id=best.entry_id,
+            alternatives=_ids(candidates[1:3]),
+            score=best.score,
+            confidence=chance,
+        )
+    if len(candidates) >= 2 and calibration.p_top3(ranking) >= clarify_at:
+        return Decision(
+            route=Route.CLARIFY,
+            alternatives=_ids(candidates[:3]),
+            score=best.score,
+            confidence=chance,
+        )
+    return Decision(
+        route=Route.HANDOFF, alternatives=_ids(candidates[:3]), score=best.score, confidence=chance
     )
 
 

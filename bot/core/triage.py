@@ -6,13 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import Settings
+from bot.core.calibration import Calibration
 from bot.core.crisis import CrisisDetector, Verdict
 from bot.core.directory import Directory, Municipality
 from bot.core.faq import Faq
 from bot.core.matcher import Matcher
 from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.replies import Replies
-from bot.core.routing import crisis_route, route_question
+from bot.core.routing import crisis_route, route_calibrated, route_question
 from bot.core.text import looks_like_nonsense
 
 # Only the start of a very long message is matched: the question is nearly always
@@ -41,8 +42,10 @@ class Triage:
         detector: CrisisDetector,
         directory: Directory,
         settings: Settings,
+        calibration: Calibration | None = None,
     ) -> None:
         self.faq = faq
+        self.calibration = calibration
         self.matcher = matcher
         self.replies = replies
         self.detector = detector
@@ -68,8 +71,12 @@ class Triage:
         if self._is_chatter(text):
             return Decision(route=Route.SMALLTALK)
         matching = self.settings.matching
-        ranking = self.matcher.rank(text, limit=max(matching.clarify_candidates, 3) + 1)
-        decision = route_question(ranking, matching)
+        assessed = self.matcher.assess(text, limit=max(matching.clarify_candidates, 3) + 1)
+        decision = (
+            route_calibrated(assessed, self.calibration, matching)
+            if self.calibration is not None
+            else route_question(assessed.candidates, matching)
+        )
         if decision.route is Route.HANDOFF:
             decision = _with_opening(decision, hours.next_opening(inquiry.at))
         return decision

@@ -17,7 +17,7 @@ from tests.adapters.test_telegram_paging import CRISIS, MAYOR, OFFICER, STAFF, i
 from tests.botapi import GROUP_ID, Person, Sent
 from tests.harness import Harness
 
-QUESTION = "Mag de gemeente een sporthal huren van de provincie voor de opvang?"
+QUESTION = "Hoe zit het met de btw op de huur van een sporthal voor de opvang?"
 
 
 def has_page_button(sent: Sent) -> bool:

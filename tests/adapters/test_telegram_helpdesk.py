@@ -17,7 +17,7 @@ ASKER = Person(id=601, first_name="S", username="staff_s")
 AGENT = Person(id=701, first_name="H", username="agent_h")
 OTHER_AGENT = Person(id=702, first_name="I", username="agent_i")
 NOT_AGENT = Person(id=703, first_name="J")
-QUESTION = "Mag de gemeente een sporthal huren van de provincie voor de opvang?"
+QUESTION = "Hoe zit het met de btw op de huur van een sporthal voor de opvang?"
 
 
 def is_ticket(sent: Sent) -> bool:

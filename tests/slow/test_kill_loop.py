@@ -296,7 +296,9 @@ class Session:
 
     def _press_page(self, cycle: Cycle) -> None:
         assert cycle.offer is not None
-        self.api.press(MAYOR, cycle.offer, "page")
+        # The button names its offer ("page:<n>"): press what this reply carries.
+        data = next(d for _, d in cycle.offer.buttons if d.startswith("page:"))
+        self.api.press(MAYOR, cycle.offer, data)
         cycle.updates.append(self._last_update())
         cycle.pressed = True
 
@@ -335,7 +337,7 @@ class Session:
 
     def _offered(self, cycle: Cycle) -> bool:
         for sent in self.api.sent[cycle.mark :]:
-            if sent.chat_id == MAYOR.id and any(data == "page" for _, data in sent.buttons):
+            if sent.chat_id == MAYOR.id and any(d.startswith("page:") for _, d in sent.buttons):
                 cycle.offer = sent
                 return True
         return False

@@ -1,0 +1,203 @@
+"""Fit the answer decision on the FAQ's own phrasings: `python -m bot faq calibrate`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+from bot.core.calibration import FEATURES, FILE, Calibration, features, fingerprint, probability
+from bot.core.faq import Faq
+from bot.core.matcher import Matcher, Ranking
+from bot.core.text import Analyzer, Language
+
+# Each phrasing is asked as written and wrapped the way people write: a greeting, an e-mail,
+# a hurried aside. The FAQ's phrasings are short; what users send often is not.
+CONTEXTS = (
+    "{p}",
+    "hoi, {p}",
+    "Goedemiddag, graag verneem ik het volgende: {p}. Met vriendelijke groet",
+    "vraagje: {p}?",
+    "{p}, de wethouder wil het vandaag weten",
+)
+# Budgets on the fitting data, half of the targets on fresh messages (wrong ≤ 2%,
+# off-topic answered ≤ 3%): fresh messages err more than the FAQ's own phrasings.
+WRONG_BUDGET = 0.01
+OFFTOPIC_BUDGET = 0.015
+# Off-topic messages that get a choice of questions rather than a person.
+OFFTOPIC_CLARIFY_BUDGET = 0.10
+_RIDGE = 0.01
+
+
+@dataclass(frozen=True)
+class Example:
+    """One asked message: its features, and whether the first (or first three) was right."""
+
+    values: tuple[float, ...]
+    top: bool
+    top3: bool
+    in_faq: bool
+
+
+def examples(faq: Faq, language: Language) -> Iterator[Example]:
+    """Every phrasing left out of the index and asked in each context; then the off-topic
+    questions against the whole FAQ."""
+    analyzer = Analyzer(language=language)
+    for index, entry in enumerate(faq.entries):
+        for k, phrasing in enumerate(entry.phrasings):
+            left_out = replace(entry, phrasings=entry.phrasings[:k] + entry.phrasings[k + 1 :])
+            entries = (*faq.entries[:index], left_out, *faq.entries[index + 1 :])
+            matcher = Matcher(entries=entries, analyzer=analyzer)
+            for context in CONTEXTS:
+                yield _example(matcher.assess(context.format(p=phrasing), 4), entry.id)
+    matcher = Matcher(entries=faq.entries, analyzer=analyzer)
+    for question in offtopic_questions():
+        for context in CONTEXTS:
+            yield _example(matcher.assess(context.format(p=question), 4), None)
+
+
+def offtopic_questions() -> list[str]:
+    """The bundled off-topic questions (bot/data/offtopic_calibration.txt)."""
+    raw = resources.files("bot.data").joinpath("offtopic_calibration.txt").read_text("utf-8")
+    return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _example(ranking: Ranking, entry_id: str | None) -> Example:
+    ids = [c.entry_id for c in ranking.candidates]
+    return Example(
+        values=features(ranking),
+        top=bool(ids) and ids[0] == entry_id,
+        top3=entry_id in ids[:3],
+        in_faq=entry_id is not None,
+    )
+
+
+def fit(
+    rows: Sequence[tuple[float, ...]], labels: Sequence[bool], counts: Sequence[float]
+) -> tuple[float, ...]:
+    """Weighted logistic regression by Newton's method, with a small ridge so it always
+    converges."""
+    n = len(FEATURES)
+    weights = [0.0] * n
+    for _ in range(50):
+        gradient = [0.0] * n
+        hessian = [[_RIDGE if i == j else 0.0 for j in range(n)] for i in range(n)]
+        for x, y, count in zip(rows, labels, counts, strict=True):
+            p = probability(weights, x)
+            for i in range(n):
+                gradient[i] += count * (p - float(y)) * x[i]
+                for j in range(n):
+                    hessian[i][j] += count * p * (1 - p) * x[i] * x[j]
+        for i in range(n):
+            gradient[i] += _RIDGE * weights[i]
+        step = _solve(hessian, gradient)
+        weights = [w - s for w, s in zip(weights, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-6:
+            break
+    return tuple(round(w, 6) for w in weights)
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Solve a small linear system by Gaussian elimination with partial pivoting."""
+    n = len(vector)
+    rows = [[*matrix[i], vector[i]] for i in range(n)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, n):
+            factor = rows[r][col] / rows[col][col]
+            for c in range(col, n + 1):
+                rows[r][c] -= factor * rows[col][c]
+    solution = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        known = sum(rows[r][c] * solution[c] for c in range(r + 1, n))
+        solution[r] = (rows[r][n] - known) / rows[r][r]
+    return solution
+
+
+def thresholds(
+    data: Sequence[Example], top: Sequence[float], top3: Sequence[float]
+) -> tuple[float, float]:
+    """The rule: answer from the lowest probability at which wrong answers and answered
+    off-topic messages stay within budget (so answered-right is as high as it can be);
+    offer a choice from the lowest at which few off-topic messages get one."""
+    faq = [i for i, e in enumerate(data) if e.in_faq]
+    off = [i for i, e in enumerate(data) if not e.in_faq]
+    answer_at = 0.99
+    for step in range(99, 4, -1):
+        t = step / 100
+        wrong = sum(1 for i in faq if top[i] >= t and not data[i].top) / max(len(faq), 1)
+        answered_off = sum(1 for i in off if top[i] >= t) / max(len(off), 1)
+        if wrong > WRONG_BUDGET or answered_off > OFFTOPIC_BUDGET:
+            break
+        answer_at = t
+    clarify_at = answer_at
+    for step in range(round(answer_at * 100), 4, -1):
+        t = step / 100
+        chosen = sum(1 for i in off if top[i] < answer_at and top3[i] >= t) / max(len(off), 1)
+        if chosen > OFFTOPIC_CLARIFY_BUDGET:
+            break
+        clarify_at = t
+    return answer_at, clarify_at
+
+
+def calibrate(folder: Path, faq: Faq, language: Language) -> list[str]:
+    """Fit, choose the thresholds, write `calibration.toml`; return what was measured."""
+    data = list(examples(faq, language))
+    rows = [e.values for e in data]
+    # Off-topic questions weigh as much as all FAQ phrasings together: what users send is
+    # more often something the FAQ does not hold than the FAQ's own phrasings let on.
+    off = sum(1 for e in data if not e.in_faq)
+    counts = [1.0 if e.in_faq else (len(data) - off) / max(off, 1) for e in data]
+    top_weights = fit(rows, [e.top for e in data], counts)
+    top3_weights = fit(rows, [e.top3 for e in data], counts)
+    p_top = [probability(top_weights, r) for r in rows]
+    p_top3 = [probability(top3_weights, r) for r in rows]
+    answer_at, clarify_at = thresholds(data, p_top, p_top3)
+    calibration = Calibration(
+        fingerprint(faq, language), top_weights, top3_weights, answer_at, clarify_at
+    )
+    report = _measure(data, p_top, p_top3, calibration)
+    (folder / FILE).write_text(_toml(calibration, report), encoding="utf-8")
+    return report
+
+
+def _measure(
+    data: Sequence[Example], top: Sequence[float], top3: Sequence[float], c: Calibration
+) -> list[str]:
+    faq = [i for i, e in enumerate(data) if e.in_faq]
+    off = [i for i, e in enumerate(data) if not e.in_faq]
+
+    def share(indexes: list[int], test: Callable[[int], bool]) -> str:
+        hits = sum(1 for i in indexes if test(i))
+        return f"{100 * hits / max(len(indexes), 1):.1f}%"
+
+    return [
+        f"fitted on {len(faq)} left-out phrasings in context and {len(off)} off-topic questions",
+        f"answer from p = {c.answer_at:.2f}, offer a choice from p = {c.clarify_at:.2f}",
+        "FAQ phrasings answered right: "
+        + share(faq, lambda i: top[i] >= c.answer_at and data[i].top),
+        "FAQ phrasings answered wrong: "
+        + share(faq, lambda i: top[i] >= c.answer_at and not data[i].top),
+        "FAQ phrasings offered a choice with the right one: "
+        + share(faq, lambda i: top[i] < c.answer_at and top3[i] >= c.clarify_at and data[i].top3),
+        "off-topic answered: " + share(off, lambda i: top[i] >= c.answer_at),
+        "off-topic offered a choice: "
+        + share(off, lambda i: top[i] < c.answer_at and top3[i] >= c.clarify_at),
+    ]
+
+
+def _toml(c: Calibration, report: list[str]) -> str:
+    lines = [
+        "# The answer decision's calibration for this FAQ. Made by `python -m bot faq calibrate`;",
+        "# do not edit by hand. `python -m bot faq check` fails when the FAQ changed since.",
+        *(f"# {line}" for line in report),
+        f'fingerprint = "{c.fingerprint}"',
+        f"features = [{', '.join(repr(f) for f in FEATURES)}]".replace("'", '"'),
+        f"top = [{', '.join(str(w) for w in c.top)}]",
+        f"top3 = [{', '.join(str(w) for w in c.top3)}]",
+        f"answer_at = {c.answer_at}",
+        f"clarify_at = {c.clarify_at}",
+    ]
+    return "\n".join(lines) + "\n"
