@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
 
-from common import ROOT, read_tsv
+from common import DATA, ROOT, read_tsv
 
 from bot.config import Settings
 from bot.core.clock import AMSTERDAM
@@ -28,7 +28,16 @@ from bot.wiring import build_triage
 
 WHEN = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
 STAFF = User(role=Role.STAFF, municipality="Brummen", verified=True)
-OUTCOMES = ("right", "wrong", "choice+", "choice-", "person", "crisis", "smalltalk")
+OUTCOMES = (
+    "right",
+    "wrong",
+    "wrong, right one a tap away",
+    "choice+",
+    "choice-",
+    "person",
+    "crisis",
+    "smalltalk",
+)
 
 
 def outcome(decision: Decision, expected: str | None) -> str:
@@ -36,7 +45,10 @@ def outcome(decision: Decision, expected: str | None) -> str:
     if decision.crisis:
         return "crisis"
     if decision.route is Route.ANSWER:
-        return "right" if decision.entry_id == expected else "wrong"
+        if decision.entry_id == expected:
+            return "right"
+        # Wrong, but shown with "did you mean something else?" and the right one.
+        return "wrong, right one a tap away" if expected in decision.others else "wrong"
     if decision.route is Route.CLARIFY:
         return "choice+" if expected in decision.alternatives else "choice-"
     if decision.route is Route.SMALLTALK:
@@ -69,19 +81,30 @@ def main(argv: list[str]) -> None:
     if "--uncalibrated" in argv:
         triage.calibration = None
     print(f"round {number}; calibrated: {triage.calibration is not None}")
+    fresh = DATA / "fresh"
+    if (fresh / f"faq_r{number}.tsv").exists():
+        faq_questions(triage, number)
+    if (fresh / f"crisis_r{number}.tsv").exists():
+        crisis_kinds(triage, number)
+
+
+def faq_questions(triage: Triage, number: str) -> None:
     per_style: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/faq_r{number}.tsv"):
         per_style[row["style"]][outcome(ask(triage, row["text"]), row["entry_id"])] += 1
-    table("FAQ questions, per style", per_style, OUTCOMES[:6])
+    table("FAQ questions, per style", per_style, OUTCOMES[:7])
     english: dict[str, Counter[str]] = defaultdict(Counter)
     user = replace(STAFF, language="en")
     for row in read_tsv(f"fresh/english_r{number}.tsv"):
         english["english"][outcome(ask(triage, row["text"], user), row["entry_id"])] += 1
-    table("English FAQ questions", english, OUTCOMES[:6])
+    table("English FAQ questions", english, OUTCOMES[:7])
     off: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/offtopic_r{number}.tsv"):
         off[row["kind"]][outcome(ask(triage, row["text"]), None)] += 1
-    table("Off-topic messages, per kind (answered = wrong)", off, OUTCOMES[1:])
+    table("Off-topic messages, per kind (answered = wrong)", off, (OUTCOMES[1], *OUTCOMES[3:]))
+
+
+def crisis_kinds(triage: Triage, number: str) -> None:
     crisis: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/crisis_r{number}.tsv"):
         raised = triage.detector.assess(row["text"]).crisis

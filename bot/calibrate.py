@@ -27,6 +27,8 @@ WRONG_BUDGET = 0.01
 OFFTOPIC_BUDGET = 0.015
 # Off-topic messages that get a choice of questions rather than a person.
 OFFTOPIC_CLARIFY_BUDGET = 0.10
+# An answer is shown alone only where wrong answers are this rare on the fitting data.
+SURE_BUDGET = 0.002
 _RIDGE = 0.01
 
 
@@ -116,6 +118,19 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return solution
 
 
+def sure_from(data: Sequence[Example], top: Sequence[float], answer_at: float) -> float:
+    """The lowest probability from which answers are wrong no more than SURE_BUDGET."""
+    faq = [i for i, e in enumerate(data) if e.in_faq]
+    sure = 1.0
+    for step in range(100, round(answer_at * 100) - 1, -1):
+        t = step / 100
+        wrong = sum(1 for i in faq if top[i] >= t and not data[i].top) / max(len(faq), 1)
+        if wrong > SURE_BUDGET:
+            break
+        sure = t
+    return sure
+
+
 def thresholds(
     data: Sequence[Example], top: Sequence[float], top3: Sequence[float]
 ) -> tuple[float, float]:
@@ -156,7 +171,12 @@ def calibrate(folder: Path, faq: Faq, language: Language) -> list[str]:
     p_top3 = [probability(top3_weights, r) for r in rows]
     answer_at, clarify_at = thresholds(data, p_top, p_top3)
     calibration = Calibration(
-        fingerprint(faq, language), top_weights, top3_weights, answer_at, clarify_at
+        fingerprint(faq, language),
+        top_weights,
+        top3_weights,
+        answer_at,
+        clarify_at,
+        sure_from(data, p_top, answer_at),
     )
     report = _measure(data, p_top, p_top3, calibration)
     (folder / FILE).write_text(_toml(calibration, report), encoding="utf-8")
@@ -175,7 +195,8 @@ def _measure(
 
     return [
         f"fitted on {len(faq)} left-out phrasings in context and {len(off)} off-topic questions",
-        f"answer from p = {c.answer_at:.2f}, offer a choice from p = {c.clarify_at:.2f}",
+        f"answer from p = {c.answer_at:.2f} (alone from {c.sure_at:.2f}),"
+        f" offer a choice from p = {c.clarify_at:.2f}",
         "FAQ phrasings answered right: "
         + share(faq, lambda i: top[i] >= c.answer_at and data[i].top),
         "FAQ phrasings answered wrong: "
@@ -199,5 +220,6 @@ def _toml(c: Calibration, report: list[str]) -> str:
         f"top3 = [{', '.join(str(w) for w in c.top3)}]",
         f"answer_at = {c.answer_at}",
         f"clarify_at = {c.clarify_at}",
+        f"sure_at = {c.sure_at}",
     ]
     return "\n".join(lines) + "\n"

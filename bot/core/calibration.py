@@ -76,6 +76,8 @@ class Calibration:
     top3: tuple[float, ...]
     answer_at: float
     clarify_at: float
+    # From here an answer is shown alone; below it, with the next candidates.
+    sure_at: float = 1.0
 
     def p_top(self, ranking: Ranking) -> float:
         """The probability that the first entry is the right one."""
@@ -99,6 +101,7 @@ class Calibration:
                 top3=_weights(data, "top3"),
                 answer_at=float(data["answer_at"]),
                 clarify_at=float(data["clarify_at"]),
+                sure_at=float(data.get("sure_at", 1.0)),
             )
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise FaqError(

@@ -83,6 +83,9 @@ class Decision:
     score: float = 0.0
     # How likely the first entry is right (0–1), where the FAQ is calibrated.
     confidence: float = 0.0
+    # An answer that is likely but not sure: shown with "Bedoelde je iets anders?" and the
+    # next candidates, one tap from the right one.
+    others: tuple[str, ...] = ()
     crisis: bool = False
     crisis_reasons: tuple[str, ...] = ()
     next_opening: datetime | None = None

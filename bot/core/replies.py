@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,15 @@ class Replies:
         self.contacts = contacts
         self.zone = zone
 
-    def answer(self, entry: Entry, language: str, place: Municipality | None = None) -> Reply:
-        """Show an answer with its source and date, feedback buttons and 'ask a person'."""
+    def answer(
+        self,
+        entry: Entry,
+        language: str,
+        place: Municipality | None = None,
+        others: Sequence[str] = (),
+    ) -> Reply:
+        """Show an answer with its source and date, feedback buttons and 'ask a person';
+        when it is likely but not sure, "did you mean something else?" and the others."""
         body = entry.answer_en if language == "en" and entry.answer_en else entry.answer
         if entry.personal == "region" and place is not None:
             body = f"{self.region_line(place, language)}\n\n{body}"
@@ -39,7 +47,12 @@ class Replies:
             Button(self.texts.get("button_not_helpful", language), f"fb:{entry.id}:down"),
             Button(self.texts.get("button_ask_person", language), "human"),
         )
-        return Reply(text=f"{body}\n\n{footer}", buttons=buttons)
+        known = [i for i in others if self.faq.entry(i) is not None]
+        if not known:
+            return Reply(text=f"{body}\n\n{footer}", buttons=buttons)
+        alternatives = tuple(Button(self.question(i, language), f"faq:{i}") for i in known)
+        other = self.texts.get("answer_others", language)
+        return Reply(text=f"{body}\n\n{footer}\n\n{other}", buttons=alternatives + buttons)
 
     def clarify(self, decision: Decision, language: str) -> Reply:
         """Offer the candidate questions as buttons, plus 'none of these'."""
@@ -50,9 +63,10 @@ class Replies:
         buttons.append(Button(self.texts.get("button_none", language), "human"))
         return Reply(text=self.texts.get("clarify", language), buttons=tuple(buttons))
 
-    def smalltalk(self, language: str, *, empty: bool = False) -> Reply:
-        """Say what the bot can do and how to reach a person."""
-        key = "empty" if empty else "smalltalk"
+    def smalltalk(self, language: str, *, empty: bool = False, thanks: bool = False) -> Reply:
+        """Say what the bot can do and how to reach a person (after thanks: you're welcome,
+        and what next)."""
+        key = "empty" if empty else "thanks" if thanks else "smalltalk"
         themes = Button(self.texts.get("themes", language).rstrip(":"), "themes")
         human = Button(self.texts.get("button_ask_person", language), "human")
         return Reply(text=self.texts.get(key, language), buttons=(themes, human))

@@ -47,12 +47,14 @@ def route_calibrated(
     clarify_at = settings.clarify_probability or calibration.clarify_at
     chance = calibration.p_top(ranking)
     if chance >= answer_at:
+        unsure = chance < max(calibration.sure_at, answer_at)
         return Decision(
             route=Route.ANSWER,
             entry_id=best.entry_id,
             alternatives=_ids(candidates[1:3]),
             score=best.score,
             confidence=chance,
+            others=_ids(candidates[1:3]) if unsure else (),
         )
     if len(candidates) >= 2 and calibration.p_top3(ranking) >= clarify_at:
         return Decision(

@@ -65,6 +65,7 @@ class Language:
     stopwords: frozenset[str]
     synonyms: Mapping[str, str]
     smalltalk: frozenset[str]
+    thanks: frozenset[str] = frozenset()
 
     @classmethod
     def bundled(cls) -> Language:
@@ -83,6 +84,7 @@ class Language:
             stopwords=frozenset(fold(w) for w in data.get("stopwords", [])),
             synonyms=synonyms,
             smalltalk=frozenset(smalltalk),
+            thanks=frozenset(fold(w) for w in data.get("smalltalk", {}).get("thanks", [])),
         )
 
 
@@ -120,6 +122,14 @@ class Analyzer:
     def _stem(self, word: str) -> str:
         """Return the Dutch stem of one folded word (numbers stay as they are)."""
         return word if word.isdigit() else str(self._stemmer.stemWord(word))
+
+    def is_thanks(self, text: str) -> bool:
+        """Tell whether a message only thanks or takes leave ("top, bedankt!")."""
+        words = self.words(text)
+        thanks = self.language.thanks
+        return any(w in thanks for w in words) and all(
+            w in thanks or w in self.language.stopwords for w in words
+        )
 
     def is_smalltalk(self, text: str) -> bool:
         """Tell whether a message is only greetings, thanks, tests or questions about the bot."""

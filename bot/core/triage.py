@@ -99,11 +99,12 @@ class Triage:
         if decision.route is Route.ANSWER and decision.entry_id:
             entry = self.faq.entry(decision.entry_id)
             if entry is not None:
-                return self.replies.answer(entry, language, place)
+                return self.replies.answer(entry, language, place, decision.others)
         if decision.route is Route.CLARIFY:
             return self.replies.clarify(decision, language)
         if decision.route is Route.SMALLTALK:
-            return self.replies.smalltalk(language, empty=not inquiry.text.strip())
+            thanks = self.matcher.analyzer.is_thanks(inquiry.text)
+            return self.replies.smalltalk(language, empty=not inquiry.text.strip(), thanks=thanks)
         if user.faq_only:
             return self.replies.guest_handoff(language)
         return self.replies.handoff_at(decision.next_opening, inquiry.at, language)

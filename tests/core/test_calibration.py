@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from bot.config import MatchingSettings
 from bot.core.calibration import FEATURES, Calibration, features, probability
 from bot.core.matcher import Ranking
-from bot.core.models import Candidate, Route
+from bot.core.models import Candidate, Decision, Inquiry, Route, User
 from bot.core.routing import route_calibrated, route_question
+from bot.core.triage import Triage
 
 # A hand-made fit: the first is right the more it leads and the higher it scores.
 WEIGHTS = dict.fromkeys(FEATURES, 0.0) | {"bias": -6.0, "top": 6.0, "margin": 12.0}
@@ -16,6 +20,7 @@ CALIBRATION = Calibration(
     top3=tuple((WEIGHTS | {"bias": -2.0, "margin": 0.0}).values()),
     answer_at=0.8,
     clarify_at=0.5,
+    sure_at=0.95,
 )
 SETTINGS = MatchingSettings()
 
@@ -30,6 +35,13 @@ def test_a_clear_leader_is_answered_with_how_sure_it_is() -> None:
     assert decision.route is Route.ANSWER and decision.entry_id == "e0"
     assert decision.alternatives == ("e1", "e2")
     assert decision.confidence == CALIBRATION.p_top(ranking(90, 30, 20)) > 0.8
+    assert decision.others == ()  # sure: shown alone
+
+
+def test_a_likely_answer_below_sure_names_the_others() -> None:
+    unsure = replace(CALIBRATION, sure_at=0.99)
+    decision = route_calibrated(ranking(80, 50, 40), unsure, SETTINGS)
+    assert decision.route is Route.ANSWER and decision.others == ("e1", "e2")
 
 
 def test_close_candidates_are_a_choice_of_two_or_three() -> None:
@@ -72,3 +84,14 @@ def test_probability_is_a_dot_product_through_the_sigmoid() -> None:
     assert probability(CALIBRATION.top, values) > probability(
         CALIBRATION.top, features(ranking(50, 45))
     )
+
+
+def test_a_likely_but_unsure_answer_offers_the_next_candidates(triage: Triage) -> None:
+    decision = Decision(route=Route.ANSWER, entry_id="gzza", others=("otav-wat-is-het",))
+    inquiry = Inquiry(text="gzza?", user=User(), at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    reply = triage.compose(decision, inquiry)
+    assert "Bedoelde je iets anders?" in reply.text
+    assert reply.buttons[0].action == "faq:otav-wat-is-het"
+    assert [b.action for b in reply.buttons[1:3]] == ["fb:gzza:up", "fb:gzza:down"]
+    sure = triage.compose(replace(decision, others=()), inquiry)
+    assert "Bedoelde je" not in sure.text and sure.buttons[0].action == "fb:gzza:up"

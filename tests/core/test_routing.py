@@ -162,3 +162,20 @@ def test_accountmanager_answer_names_the_askers_region(triage: Triage) -> None:
     reply = triage.choose("faq:accountmanager-regio", who)
     assert "Súdwest-Fryslân valt in regio Noord" in reply.text
     assert when
+
+
+@pytest.mark.parametrize("text", ["bedankt!", "top, dankjewel", "Thanks!", "ok prima, dank"])
+def test_thanks_gets_you_are_welcome_not_the_introduction(triage: Triage, text: str) -> None:
+    when, _ = MOMENTS["weekday 10:00"]
+    outcome = triage.answer(Inquiry(text=text, user=user(Role.STAFF), at=when))
+    assert outcome.decision.route is Route.SMALLTALK
+    reply = outcome.replies[0].text
+    assert reply.startswith(("Graag gedaan", "You're welcome")) or "Graag gedaan" in reply
+
+
+def test_a_greeting_with_a_question_in_it_is_the_question(triage: Triage) -> None:
+    when, _ = MOMENTS["weekday 10:00"]
+    hello = triage.answer(Inquiry(text="hallo", user=user(Role.STAFF), at=when))
+    assert hello.replies[0].text.startswith("Hallo!")
+    asked = triage.answer(Inquiry(text="hoi! wat is het gzza?", user=user(Role.STAFF), at=when))
+    assert asked.decision.route is Route.ANSWER and asked.decision.entry_id == "gzza"
