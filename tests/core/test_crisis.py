@@ -211,3 +211,28 @@ def test_welfare_emergencies_are_crises(text: str) -> None:
 )
 def test_everyday_help_and_requests_are_calm(text: str) -> None:
     assert not DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("terse search", "bedreiging wethouder aanpak"),
+        ("over", "de brand is geblust, hoe informeren we de buurt?"),
+        ("over", "het vermiste meisje is terecht"),
+        ("metaphor", "we verdrinken in de aanvragen"),
+        ("metaphor", "mijn inbox ontploft"),
+        ("complaint", "de straatverlichting bij het gemeentehuis brandt de hele dag"),
+        ("planning", "oefening ontruiming azc volgende maand"),
+    ],
+)
+def test_searches_things_that_are_over_metaphors_and_complaints_are_calm(
+    kind: str, text: str
+) -> None:
+    assert not DETECTOR.assess(text).crisis, kind
+
+
+@pytest.mark.parametrize(
+    "text", ["brand azc", "wethouder bedreigd", "rellen bij de opvang", "ME nodig sporthal"]
+)
+def test_a_terse_report_in_panic_is_a_crisis(text: str) -> None:
+    assert DETECTOR.assess(text).crisis
