@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--role", choices=ROLES, default="guest")
     ask.add_argument("--municipality", help="the asker's municipality")
     ask.add_argument("--at", type=_moment, help="ISO-8601 time (default: now)")
+    ask.add_argument("--lang", choices=("nl", "en"), default="nl", help="the asker's language")
     ask.add_argument("question", nargs="?", help="the question (default: one per stdin line)")
     ask.set_defaults(handler=_ask)
 
@@ -208,6 +209,7 @@ def resolve_municipality(directory: Directory, typed: str | None) -> str | None:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     triage = build_triage(settings)
     user = user_for(args.role, resolve_municipality(triage.directory, args.municipality))
+    user = replace(user, language=args.lang)
     at: datetime = args.at or SystemClock().now()
     questions: Iterable[str] = (
         [args.question]

@@ -135,3 +135,11 @@ def test_faq_calibrate_then_check_and_a_changed_faq_makes_the_calibration_stale(
     # The bot refuses to start on it too, rather than decide on weights for another FAQ.
     refused = run_cli("ask", "wat is het otav", cwd=tmp_path)
     assert refused.returncode == 1 and "stale" in refused.stderr
+
+
+def test_ask_in_english_answers_from_the_english_side(tmp_path: Path) -> None:
+    result = run_cli("ask", "--json", "--lang", "en", "What is OTAV?", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["faq_id"] == "otav-wat-is-het" and "📄 Source:" in record["reply"]
+    assert set(record) == FIELDS  # the interface others rely on: no field more

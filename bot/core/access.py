@@ -19,6 +19,7 @@ class Act(StrEnum):
     CRISIS = "crisis"  # /crisis, the 🚨 button, or a text that reads as a crisis
     FEEDBACK = "feedback"  # 👍/👎 under an FAQ answer
     ASK_PERSON = "ask_person"  # "Stel mijn vraag aan een medewerker"
+    CLOSE_OWN = "close_own"  # "Mijn vraag is beantwoord" under a reply about an open ticket
     MY_DATA = "my_data"  # /mijngegevens
     FORGET = "forget"  # /verwijderen and its confirmation button
     SHARE_PHONE = "share_phone"  # a shared contact
@@ -61,6 +62,7 @@ RULES: Mapping[Act, Rule] = {
     Act.CRISIS: Rule(EVERYONE, "crisis tickets within the limits (the first always)"),
     Act.FEEDBACK: Rule(EVERYONE, "counted once per user and answer"),
     Act.ASK_PERSON: Rule(REGISTERED, "a question kept; within the limits"),
+    Act.CLOSE_OWN: Rule(REGISTERED, "their own open ticket"),
     Act.MY_DATA: Rule(EVERYONE),
     Act.FORGET: Rule(EVERYONE),
     Act.SHARE_PHONE: Rule(MAYORS, "their own number"),

@@ -180,6 +180,8 @@ class Desk:
             return [Reply(limited)] if judged is Verdict.FIRST_OVER else []
         ticket = await self.store.tickets.open_for(sender.user_id)
         if ticket is not None and text.strip():
+            if decision.route is Route.ANSWER and not decision.others:
+                return [await self._answer_beside(ticket, decision, inquiry)]
             return [await self._follow_up(ticket, text, user.language, now)]
         await self._remember(sender.user_id, text)
         reply = self.triage.compose(decision, inquiry)
@@ -205,6 +207,8 @@ class Desk:
         toast = await self.pager.press(member, sender.user_id, action)
         if toast is not None or action.partition(":")[0] in PAGING_BUTTONS:
             return Answer(toast=toast)
+        if kind == "done":
+            return Answer(replies=(await self._close_own(sender, member, user, arg),))
         if action == "forget":
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
@@ -363,22 +367,27 @@ class Desk:
         if not await self.store.tickets.close(ticket.id, self.clock.now()):
             return [Reply(self.texts.get("group_ticket_closed", "nl", id=ticket.id))]
         await self._tell_user(ticket, "ticket_closed_user", f"closed:{ticket.id}")
-        done = Reply(self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label))
+        done = self.texts.get("group_closed", "nl", id=ticket.id, agent=member.label)
+        return [] if await self._close_topic(ticket, done) else [Reply(done)]
+
+    async def _close_topic(self, ticket: Ticket, note: str) -> bool:
+        """In topics mode, post the closing note in the ticket's topic and close it; False
+        when there is no topic to close (the caller says it where it stands)."""
         group = self.helpdesk.chat_id
         if self.helpdesk.mode != "topics" or ticket.thread_id is None or group is None:
-            return [done]
+            return False
         # Both through the outbox, in this order: the topic closes once the agents have seen
         # it is done (a closed topic takes no more posts), each retried like any message.
         now = self.clock.now()
         base = Outgoing(chat_id=group, text="", dedupe_key="", thread_id=ticket.thread_id)
         await self.store.outbox.put(
-            replace(base, text=done.text, dedupe_key=f"closed-note:{ticket.id}"), now
+            replace(base, text=note, dedupe_key=f"closed-note:{ticket.id}"), now
         )
         await self.store.outbox.put(
             replace(base, dedupe_key=f"close-topic:{ticket.id}", purpose=CLOSE_TOPIC),
             now,
         )
-        return []
+        return True
 
     # --- the outbox's callbacks -----------------------------------------------------------
 
@@ -485,6 +494,54 @@ class Desk:
             return (await self._follow_up(existing, question, user.language, now)).text
         return self.texts.get("limit_crisis", user.language)
 
+    async def _answer_beside(self, ticket: Ticket, decision: Decision, inquiry: Inquiry) -> Reply:
+        """A new question the FAQ answers for sure, asked while a ticket is open: the answer,
+        not a wait for an agent; the agents see it was answered, and the ticket stays."""
+        reply = self.triage.compose(decision, inquiry)
+        question = self.triage.replies.question(decision.entry_id or "", "nl")
+        note = self.texts.get("group_answered_beside", "nl", text=inquiry.text, question=question)
+        await self._post_to_ticket(ticket, note, inquiry.at)
+        lang = inquiry.user.language
+        still = self.texts.get("ticket_still_open", lang, id=ticket.id)
+        return Reply(f"{reply.text}\n\n{still}", (*reply.buttons, self._done_button(ticket, lang)))
+
+    async def _close_own(
+        self, sender: Sender, member: Member | None, user: User, ref: str
+    ) -> Reply:
+        """ "Mijn vraag is beantwoord": the asker closes their own ticket; the agents hear."""
+        number = small_id(ref)
+        ticket = await self.store.tickets.get(number) if number is not None else None
+        if member is None or not may(member, Act.CLOSE_OWN) or ticket is None:
+            return self._expired(user).replies[0]
+        if ticket.user_id != sender.user_id or not ticket.is_open:
+            return self._expired(user).replies[0]
+        now = self.clock.now()
+        await self.store.tickets.close(ticket.id, now)
+        note = self.texts.get("group_closed_by_user", "nl", id=ticket.id)
+        if not await self._close_topic(ticket, note):
+            await self._post_to_ticket(ticket, note, now)
+        return Reply(self.texts.get("ticket_closed_by_you", user.language, id=ticket.id))
+
+    def _done_button(self, ticket: Ticket, language: str) -> Button:
+        return Button(self.texts.get("button_answered", language), f"done:{ticket.id}")
+
+    async def _post_to_ticket(self, ticket: Ticket, text: str, now: datetime) -> None:
+        """Post a line in the ticket's place in the agents' group (topic or reply)."""
+        if self.helpdesk.chat_id is None:
+            return
+        row = await self.store.tickets.add_message(ticket.id, "user", text, now)
+        await self.store.outbox.put(
+            Outgoing(
+                chat_id=self.helpdesk.chat_id,
+                text=text,
+                dedupe_key=f"followup:{row}",
+                purpose="followup",
+                ref=ticket.id,
+                batch=f"followup:{ticket.id}",
+            ),
+            now,
+        )
+
     async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
         row = await self.store.tickets.add_message(ticket.id, "user", text, now)
         if self.helpdesk.chat_id is not None:
@@ -501,7 +558,8 @@ class Desk:
                 ),
                 now,
             )
-        return Reply(self.texts.get("ticket_followup", language, id=ticket.id))
+        followed = self.texts.get("ticket_followup", language, id=ticket.id)
+        return Reply(followed, (self._done_button(ticket, language),))
 
     async def _ask_person(self, sender: Sender, member: Member | None, user: User) -> Reply:
         if user.faq_only:

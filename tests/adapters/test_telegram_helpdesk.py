@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -258,3 +259,36 @@ async def test_forum_topics_mode(triage: Triage, tmp_path: Path) -> None:
             assert note < closing
     finally:
         await api.stop()
+
+
+async def test_an_faq_question_during_an_open_ticket_is_answered_and_the_asker_can_close_it(
+    bot: Harness,
+) -> None:
+    ticket = await hand_off(bot)
+    mark = len(bot.api.sent)
+    answer = await bot.ask(ASKER, "wat is het gzza")
+    # Answered at once, not added to the ticket to wait for an agent; the ticket stays open.
+    assert "📄 Bron:" in answer.text and "#1 blijft open" in answer.text
+    noted = await bot.api.wait_for(GROUP_ID, lambda s: "vroeg ook" in s.text, after=mark)
+    assert "wat is het gzza" in noted.text and noted.reply_to == ticket.message_id
+    # The same button data forged in someone else's chat closes nothing.
+    forged = replace(answer, chat_id=NOT_AGENT.id)
+    assert "verlopen" in (await press_for(bot, NOT_AGENT, forged, "Mijn vraag")).text
+
+    mark = len(bot.api.sent)
+    closed = await press_for(bot, ASKER, answer, "Mijn vraag")
+    assert "#1 is gesloten" in closed.text
+    await bot.api.wait_for(GROUP_ID, lambda s: "gesloten door de vrager" in s.text, after=mark)
+    async with bot.store() as store:
+        done = await store.tickets.get(1)
+        assert done is not None and not done.is_open
+    # A follow-up now is a new question: a new ticket, not #1 again.
+    again = await bot.ask(ASKER, QUESTION, match=lambda s: "#" in s.text)
+    assert "#2" in again.text
+
+
+async def press_for(bot: Harness, person: Person, message: Sent, label: str) -> Sent:
+    """Press a button on a message and return the reply to that person."""
+    mark = len(bot.api.sent)
+    bot.api.press(person, message, message.data(label))
+    return await bot.api.wait_for(person.id, after=mark)
