@@ -36,6 +36,7 @@ OUTCOMES = (
     "choice-",
     "person",
     "crisis",
+    "crisis, with the answer",
     "smalltalk",
 )
 
@@ -43,7 +44,8 @@ OUTCOMES = (
 def outcome(decision: Decision, expected: str | None) -> str:
     """What the user got, in one word."""
     if decision.crisis:
-        return "crisis"
+        # The crisis way, with the FAQ's answer beside it (a crisis on crisis words alone).
+        return "crisis, with the answer" if decision.likely == expected else "crisis"
     if decision.route is Route.ANSWER:
         if decision.entry_id == expected:
             return "right"
@@ -92,16 +94,17 @@ def faq_questions(triage: Triage, number: str) -> None:
     per_style: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/faq_r{number}.tsv"):
         per_style[row["style"]][outcome(ask(triage, row["text"]), row["entry_id"])] += 1
-    table("FAQ questions, per style", per_style, OUTCOMES[:7])
+    table("FAQ questions, per style", per_style, OUTCOMES[:8])
     english: dict[str, Counter[str]] = defaultdict(Counter)
     user = replace(STAFF, language="en")
     for row in read_tsv(f"fresh/english_r{number}.tsv"):
         english["english"][outcome(ask(triage, row["text"], user), row["entry_id"])] += 1
-    table("English FAQ questions", english, OUTCOMES[:7])
+    table("English FAQ questions", english, OUTCOMES[:8])
     off: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/offtopic_r{number}.tsv"):
         off[row["kind"]][outcome(ask(triage, row["text"]), None)] += 1
-    table("Off-topic messages, per kind (answered = wrong)", off, (OUTCOMES[1], *OUTCOMES[3:]))
+    off_columns = (OUTCOMES[1], *OUTCOMES[3:7], OUTCOMES[8])
+    table("Off-topic messages, per kind (answered = wrong)", off, off_columns)
 
 
 def crisis_kinds(triage: Triage, number: str) -> None:

@@ -78,6 +78,8 @@ EXPECTED: dict[Act, set[str]] = {
     # Ticket #1 is the asker's: nobody else closes it (the asker's own press: the Telegram
     # test of an open ticket).
     Act.CLOSE_OWN: set(),
+    # The same ticket is no urgent one of theirs: nobody withdraws it.
+    Act.NOT_URGENT: set(),
     Act.MY_DATA: {p.key for p in PERSONAS},
     Act.FORGET: {p.key for p in PERSONAS},
     Act.SHARE_PHONE: {"mayor", "deputy"},
@@ -295,6 +297,12 @@ CASES: dict[Act, list[tuple[Run, Effect]]] = {
     Act.CLOSE_OWN: [
         (
             lambda w, p: press(w, p, "done:1"),
+            lambda w, p, o: w.one("SELECT status FROM tickets WHERE id = 1") == "closed",
+        )
+    ],
+    Act.NOT_URGENT: [
+        (
+            lambda w, p: press(w, p, "calm:1"),
             lambda w, p, o: w.one("SELECT status FROM tickets WHERE id = 1") == "closed",
         )
     ],

@@ -128,7 +128,20 @@ ARGS = st.one_of(
 EXTRAS = st.one_of(
     st.sampled_from(["up", "down", "UP", "up ", "", "maybe", "up:up"]), st.text(max_size=4)
 )
-KINDS = ("ack", "pass", "resolve", "escfb", "ho", "claim", "faq", "theme", "fb", "done", "page")
+KINDS = (
+    "ack",
+    "pass",
+    "resolve",
+    "escfb",
+    "ho",
+    "claim",
+    "faq",
+    "theme",
+    "fb",
+    "done",
+    "page",
+    "calm",
+)
 
 
 def _shaped(kind: str, arg: str, extra: str | None, sep: str) -> str:
@@ -470,6 +483,7 @@ def may_act(person: Person, where: str, data: str, entries: frozenset[str]) -> b
         or (kind == "ho" and person == SPARE)
         or (kind == "done" and person == STAFF)  # ticket #1 is theirs
         or (kind == "page" and person == MAYOR)  # a forged offer number only says so
+        or kind == "calm"  # whoever reported a crisis here may withdraw their own
     )
 
 

@@ -20,6 +20,7 @@ class Act(StrEnum):
     FEEDBACK = "feedback"  # 👍/👎 under an FAQ answer
     ASK_PERSON = "ask_person"  # "Stel mijn vraag aan een medewerker"
     CLOSE_OWN = "close_own"  # "Mijn vraag is beantwoord" under a reply about an open ticket
+    NOT_URGENT = "not_urgent"  # "Geen noodgeval, alleen een vraag" under a weak crisis reply
     MY_DATA = "my_data"  # /mijngegevens
     FORGET = "forget"  # /verwijderen and its confirmation button
     SHARE_PHONE = "share_phone"  # a shared contact
@@ -63,6 +64,7 @@ RULES: Mapping[Act, Rule] = {
     Act.FEEDBACK: Rule(EVERYONE, "counted once per user and answer"),
     Act.ASK_PERSON: Rule(REGISTERED, "a question kept; within the limits"),
     Act.CLOSE_OWN: Rule(REGISTERED, "their own open ticket"),
+    Act.NOT_URGENT: Rule(EVERYONE, "their own open urgent ticket"),
     Act.MY_DATA: Rule(EVERYONE),
     Act.FORGET: Rule(EVERYONE),
     Act.SHARE_PHONE: Rule(MAYORS, "their own number"),

@@ -57,6 +57,12 @@ class Verdict:
     crisis: bool
     reasons: tuple[str, ...]
 
+    @property
+    def weak(self) -> bool:
+        """Tell whether a crisis rests on crisis words alone: no cue that it is happening now,
+        no cry for help, no alarm ("bedreiging wethouders" may be a search)."""
+        return self.crisis and all(r.startswith("event:") for r in self.reasons)
+
 
 @dataclass(frozen=True)
 class _Folded:

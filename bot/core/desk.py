@@ -209,6 +209,8 @@ class Desk:
             return Answer(toast=toast)
         if kind == "done":
             return Answer(replies=(await self._close_own(sender, member, user, arg),))
+        if kind == "calm":
+            return Answer(replies=(await self._not_urgent(sender, user, arg),))
         if action == "forget":
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
@@ -471,28 +473,55 @@ class Desk:
                 offer = await self.store.drafts.offer_page(sender.user_id, self.clock.now())
                 buttons = tuple(replace(b, action=f"page:{offer}") for b in buttons)
         else:
-            held = await self._crisis_ticket(sender, member, user, question, decision)
+            held, ticket = await self._crisis_ticket(sender, member, user, question, decision)
             if held is not None:
                 return [Reply(f"{reply.text}\n\n{held}", (), self._keyboard(user), urgent=True)]
+            if decision.likely and ticket is not None:
+                label = self.texts.get("button_not_urgent", user.language)
+                buttons = (*buttons, Button(label, f"calm:{ticket.id}"))
         return [Reply(reply.text, buttons, self._keyboard(user), urgent=True)]
 
     async def _crisis_ticket(
         self, sender: Sender, member: Member | None, user: User, question: str, decision: Decision
-    ) -> str | None:
+    ) -> tuple[str | None, Ticket | None]:
         """Open an urgent ticket within the limit; past it, add the report to the open ticket
-        (or say where to turn). Return what to add to the crisis reply, None if opened."""
+        (or say where to turn). Return what to add to the crisis reply (None if opened), and
+        the ticket opened."""
         now = self.clock.now()
         judged = await self.limiter.note(sender.user_id, Kind.CRISIS, now, guest=user.faq_only)
         if judged is Verdict.OK:
             ticket = await self._open_ticket(sender, member, user, question, decision, urgent=True)
             if decision.route is Route.CRISIS_OFFICE:
                 await self._alert_region(ticket, user)
-            return None
+            return None, ticket
         existing = await self.store.tickets.open_for(sender.user_id)
         if existing is not None:
             # Nothing is lost: the report reaches the agents with the ticket they already have.
-            return (await self._follow_up(existing, question, user.language, now)).text
-        return self.texts.get("limit_crisis", user.language)
+            return (await self._follow_up(existing, question, user.language, now)).text, None
+        return self.texts.get("limit_crisis", user.language), None
+
+    async def _not_urgent(self, sender: Sender, user: User, ref: str) -> Reply:
+        """ "Geen noodgeval, alleen een vraag": the asker withdraws their urgent ticket; the
+        agents (and the region's account managers, if told) hear it was no emergency."""
+        number = small_id(ref)
+        ticket = await self.store.tickets.get(number) if number is not None else None
+        if ticket is None or ticket.user_id != sender.user_id or not ticket.is_open:
+            return self._expired(user).replies[0]
+        if not ticket.urgent:
+            return self._expired(user).replies[0]
+        now = self.clock.now()
+        await self.store.tickets.close(ticket.id, now)
+        note = self.texts.get("group_not_urgent", "nl", id=ticket.id)
+        if not await self._close_topic(ticket, note):
+            await self._post_to_ticket(ticket, note, now)
+        place = self.triage.place(user)
+        chat = self.helpdesk.region_chats.get(place.region) if place else None
+        if chat is not None:
+            await self.store.outbox.put(
+                Outgoing(chat_id=chat, text=note, dedupe_key=f"region-calm:{ticket.id}"), now
+            )
+        log.info("urgent ticket %d withdrawn by its asker: no emergency", ticket.id)
+        return Reply(self.texts.get("not_urgent_done", user.language, id=ticket.id))
 
     async def _answer_beside(self, ticket: Ticket, decision: Decision, inquiry: Inquiry) -> Reply:
         """A new question the FAQ answers for sure, asked while a ticket is open: the answer,

@@ -86,6 +86,8 @@ class Decision:
     # An answer that is likely but not sure: shown with "Bedoelde je iets anders?" and the
     # next candidates, one tap from the right one.
     others: tuple[str, ...] = ()
+    # A crisis on crisis words alone, that the FAQ likely answers: shown both ways.
+    likely: str | None = None
     crisis: bool = False
     crisis_reasons: tuple[str, ...] = ()
     next_opening: datetime | None = None

@@ -10,7 +10,7 @@ from bot.core.calibration import Calibration
 from bot.core.crisis import CrisisDetector, Verdict
 from bot.core.directory import Directory, Municipality
 from bot.core.faq import Faq
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, Ranking
 from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.replies import Replies
 from bot.core.routing import crisis_route, route_calibrated, route_question
@@ -59,7 +59,8 @@ class Triage:
         verdict = _FORCED if inquiry.crisis else self.detector.assess(inquiry.text)
         hours = self.settings.office_hours
         if verdict.crisis:
-            ranking = self.matcher.rank(text, limit=3)
+            assessed = self.matcher.assess(text, limit=3)
+            ranking = assessed.candidates
             return Decision(
                 route=crisis_route(hours.is_open(inquiry.at), inquiry.user),
                 alternatives=tuple(c.entry_id for c in ranking),
@@ -67,6 +68,7 @@ class Triage:
                 crisis=True,
                 crisis_reasons=verdict.reasons,
                 next_opening=hours.next_opening(inquiry.at),
+                likely=self._likely(assessed) if verdict.weak else None,
             )
         if self._is_chatter(text):
             return Decision(route=Route.SMALLTALK)
@@ -93,9 +95,20 @@ class Triage:
         place = self.place(user)
         if decision.crisis:
             auto = self.settings.crisis.after_hours_policy == "auto"
-            return self.replies.crisis(
+            reply = self.replies.crisis(
                 decision, language, now=inquiry.at, place=place, auto_page=auto
             )
+            entry = self.faq.entry(decision.likely) if decision.likely else None
+            if entry is None:
+                return reply
+            # The crisis way first, as always; then what the FAQ says, in case it was a question.
+            answer = self.replies.answer(entry, language, place)
+            # A mayor after hours gets no ticket to withdraw: the page waits for their press.
+            paged = decision.route is Route.CRISIS_AFTER_HOURS_MAYOR
+            maybe = self.replies.texts.get(
+                "crisis_or_question_page" if paged else "crisis_or_question", language
+            )
+            return replace(reply, text=f"{reply.text}\n\n{maybe}\n\n{answer.text}")
         if decision.route is Route.ANSWER and decision.entry_id:
             entry = self.faq.entry(decision.entry_id)
             if entry is not None:
@@ -126,6 +139,14 @@ class Triage:
         if kind == "human" and not arg:
             return self.replies.handoff_pending(language)
         return self.replies.unknown_choice(language)
+
+    def _likely(self, assessed: Ranking) -> str | None:
+        """The FAQ entry a message on crisis words alone likely asks for, if it answers one."""
+        if self.calibration is None or not assessed.candidates:
+            return None
+        answer_at = self.settings.matching.answer_probability or self.calibration.answer_at
+        sure = self.calibration.p_top(assessed) >= answer_at
+        return assessed.candidates[0].entry_id if sure else None
 
     def place(self, user: User) -> Municipality | None:
         """Return the user's municipality, when it is a known one."""

@@ -292,3 +292,30 @@ async def press_for(bot: Harness, person: Person, message: Sent, label: str) -> 
     mark = len(bot.api.sent)
     bot.api.press(person, message, message.data(label))
     return await bot.api.wait_for(person.id, after=mark)
+
+
+async def test_a_crisis_on_crisis_words_alone_also_gets_the_faq_answer_and_can_be_withdrawn(
+    bot: Harness,
+) -> None:
+    await bot.register(ASKER, Role.STAFF, "Brummen")
+    mark = len(bot.api.sent)
+    reply = await bot.ask(ASKER, "bedreiging van raadsleden")
+    # The crisis way first (recall first), and the FAQ's answer in case it was a question.
+    assert reply.text.startswith("Direct gevaar? Bel 112.") and "Dit zegt de FAQ" in reply.text
+    urgent = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
+    assert "SPOED" in urgent.text
+    await bot.api.wait_for(-200, lambda s: "#1" in s.text, after=mark)  # region Oost told
+
+    mark = len(bot.api.sent)
+    withdrawn = await press_for(bot, ASKER, reply, "Geen noodgeval")
+    assert "ingetrokken" in withdrawn.text
+    await bot.api.wait_for(GROUP_ID, lambda s: "geen noodgeval" in s.text, after=mark)
+    await bot.api.wait_for(-200, lambda s: "geen noodgeval" in s.text, after=mark)
+    async with bot.store() as store:
+        ticket = await store.tickets.get(1)
+        assert ticket is not None and not ticket.is_open
+    # Pressed again, it does nothing more; a report with a cue that it is happening now gets
+    # no such button.
+    assert "verlopen" in (await press_for(bot, ASKER, reply, "Geen noodgeval")).text
+    strong = await bot.ask(ASKER, "Er staan nu 200 boze mensen voor het azc!")
+    assert not [b for b in strong.buttons if "noodgeval" in b[0]]
