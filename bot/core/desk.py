@@ -210,7 +210,7 @@ class Desk:
         if kind == "done":
             return Answer(replies=(await self._close_own(sender, member, user, arg),))
         if kind == "calm":
-            return Answer(replies=(await self._not_urgent(sender, user, arg),))
+            return Answer(replies=(await self._not_urgent(sender, member, user, arg),))
         if action == "forget":
             await self.store.users.forget(sender.user_id)
             return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
@@ -500,25 +500,22 @@ class Desk:
             return (await self._follow_up(existing, question, user.language, now)).text, None
         return self.texts.get("limit_crisis", user.language), None
 
-    async def _not_urgent(self, sender: Sender, user: User, ref: str) -> Reply:
+    async def _not_urgent(
+        self, sender: Sender, member: Member | None, user: User, ref: str
+    ) -> Reply:
         """ "Geen noodgeval, alleen een vraag": the asker withdraws their urgent ticket; the
         agents (and the region's account managers, if told) hear it was no emergency."""
-        number = small_id(ref)
-        ticket = await self.store.tickets.get(number) if number is not None else None
-        if ticket is None or ticket.user_id != sender.user_id or not ticket.is_open:
+        ticket = await self._asker_closes(sender, member, ref, Act.NOT_URGENT)
+        if ticket is None:
             return self._expired(user).replies[0]
-        if not ticket.urgent:
-            return self._expired(user).replies[0]
-        now = self.clock.now()
-        await self.store.tickets.close(ticket.id, now)
         note = self.texts.get("group_not_urgent", "nl", id=ticket.id)
-        if not await self._close_topic(ticket, note):
-            await self._post_to_ticket(ticket, note, now)
+        await self._closed_note(ticket, note)
         place = self.triage.place(user)
         chat = self.helpdesk.region_chats.get(place.region) if place else None
         if chat is not None:
             await self.store.outbox.put(
-                Outgoing(chat_id=chat, text=note, dedupe_key=f"region-calm:{ticket.id}"), now
+                Outgoing(chat_id=chat, text=note, dedupe_key=f"region-calm:{ticket.id}"),
+                self.clock.now(),
             )
         log.info("urgent ticket %d withdrawn by its asker: no emergency", ticket.id)
         return Reply(self.texts.get("not_urgent_done", user.language, id=ticket.id))
@@ -529,7 +526,7 @@ class Desk:
         reply = self.triage.compose(decision, inquiry)
         question = self.triage.replies.question(decision.entry_id or "", "nl")
         note = self.texts.get("group_answered_beside", "nl", text=inquiry.text, question=question)
-        await self._post_to_ticket(ticket, note, inquiry.at)
+        await self._post_to_ticket(ticket, note, note, inquiry.at)
         lang = inquiry.user.language
         still = self.texts.get("ticket_still_open", lang, id=ticket.id)
         return Reply(f"{reply.text}\n\n{still}", (*reply.buttons, self._done_button(ticket, lang)))
@@ -538,55 +535,60 @@ class Desk:
         self, sender: Sender, member: Member | None, user: User, ref: str
     ) -> Reply:
         """ "Mijn vraag is beantwoord": the asker closes their own ticket; the agents hear."""
+        ticket = await self._asker_closes(sender, member, ref, Act.CLOSE_OWN)
+        if ticket is None:
+            return self._expired(user).replies[0]
+        await self._closed_note(ticket, self.texts.get("group_closed_by_user", "nl", id=ticket.id))
+        return Reply(self.texts.get("ticket_closed_by_you", user.language, id=ticket.id))
+
+    async def _asker_closes(
+        self, sender: Sender, member: Member | None, ref: str, act: Act
+    ) -> Ticket | None:
+        """Close the sender's own open ticket named by a button; None when it is not theirs,
+        not open, or not theirs to close. An urgent-only withdrawal checks urgency first."""
         number = small_id(ref)
         ticket = await self.store.tickets.get(number) if number is not None else None
-        if member is None or not may(member, Act.CLOSE_OWN) or ticket is None:
-            return self._expired(user).replies[0]
-        if ticket.user_id != sender.user_id or not ticket.is_open:
-            return self._expired(user).replies[0]
-        now = self.clock.now()
-        await self.store.tickets.close(ticket.id, now)
-        note = self.texts.get("group_closed_by_user", "nl", id=ticket.id)
+        if ticket is None or ticket.user_id != sender.user_id or not ticket.is_open:
+            return None
+        if not may(member, act) or (act is Act.NOT_URGENT and not ticket.urgent):
+            return None
+        await self.store.tickets.close(ticket.id, self.clock.now())
+        return ticket
+
+    async def _closed_note(self, ticket: Ticket, note: str) -> None:
+        """Tell the agents a ticket was closed by its asker: in its topic, which then closes,
+        or where its post stands."""
         if not await self._close_topic(ticket, note):
-            await self._post_to_ticket(ticket, note, now)
-        return Reply(self.texts.get("ticket_closed_by_you", user.language, id=ticket.id))
+            await self._post_to_ticket(ticket, note, note, self.clock.now())
 
     def _done_button(self, ticket: Ticket, language: str) -> Button:
         return Button(self.texts.get("button_answered", language), f"done:{ticket.id}")
 
-    async def _post_to_ticket(self, ticket: Ticket, text: str, now: datetime) -> None:
-        """Post a line in the ticket's place in the agents' group (topic or reply)."""
+    async def _post_to_ticket(
+        self, ticket: Ticket, kept: str, posted: str, now: datetime, *, origin: int | None = None
+    ) -> None:
+        """Keep a line with the ticket and post it in the ticket's place in the agents' group
+        (its topic, or as a reply to its post); lines still queued go as one post."""
+        row = await self.store.tickets.add_message(ticket.id, "user", kept, now)
         if self.helpdesk.chat_id is None:
             return
-        row = await self.store.tickets.add_message(ticket.id, "user", text, now)
         await self.store.outbox.put(
             Outgoing(
                 chat_id=self.helpdesk.chat_id,
-                text=text,
+                text=posted,
                 dedupe_key=f"followup:{row}",
+                urgent=ticket.urgent,
                 purpose="followup",
                 ref=ticket.id,
                 batch=f"followup:{ticket.id}",
+                origin=origin,
             ),
             now,
         )
 
     async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
-        row = await self.store.tickets.add_message(ticket.id, "user", text, now)
-        if self.helpdesk.chat_id is not None:
-            await self.store.outbox.put(
-                Outgoing(
-                    chat_id=self.helpdesk.chat_id,
-                    text=self.texts.get("group_followup", "nl", id=ticket.id, text=text),
-                    dedupe_key=f"followup:{row}",
-                    urgent=ticket.urgent,
-                    purpose="followup",
-                    ref=ticket.id,
-                    batch=f"followup:{ticket.id}",
-                    origin=ticket.chat_id,
-                ),
-                now,
-            )
+        posted = self.texts.get("group_followup", "nl", id=ticket.id, text=text)
+        await self._post_to_ticket(ticket, text, posted, now, origin=ticket.chat_id)
         followed = self.texts.get("ticket_followup", language, id=ticket.id)
         return Reply(followed, (self._done_button(ticket, language),))
 

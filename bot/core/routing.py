@@ -43,7 +43,7 @@ def route_calibrated(
     if not candidates:
         return Decision(route=Route.HANDOFF)
     best = candidates[0]
-    answer_at = settings.answer_probability or calibration.answer_at
+    answer_at = answer_threshold(calibration, settings)
     clarify_at = settings.clarify_probability or calibration.clarify_at
     chance = calibration.p_top(ranking)
     if chance >= answer_at:
@@ -66,6 +66,11 @@ def route_calibrated(
     return Decision(
         route=Route.HANDOFF, alternatives=_ids(candidates[:3]), score=best.score, confidence=chance
     )
+
+
+def answer_threshold(calibration: Calibration, settings: MatchingSettings) -> float:
+    """From which probability a question is answered: the config's, else the calibration's."""
+    return settings.answer_probability or calibration.answer_at
 
 
 def _ids(candidates: Sequence[Candidate]) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from bot.core.faq import Faq
 from bot.core.matcher import Matcher, Ranking
 from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.replies import Replies
-from bot.core.routing import crisis_route, route_calibrated, route_question
+from bot.core.routing import answer_threshold, crisis_route, route_calibrated, route_question
 from bot.core.text import looks_like_nonsense
 
 # Only the start of a very long message is matched: the question is nearly always
@@ -144,7 +144,7 @@ class Triage:
         """The FAQ entry a message on crisis words alone likely asks for, if it answers one."""
         if self.calibration is None or not assessed.candidates:
             return None
-        answer_at = self.settings.matching.answer_probability or self.calibration.answer_at
+        answer_at = answer_threshold(self.calibration, self.settings.matching)
         sure = self.calibration.p_top(assessed) >= answer_at
         return assessed.candidates[0].entry_id if sure else None
 
