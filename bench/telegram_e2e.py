@@ -4,7 +4,8 @@ The real Application polls the local server (tests/botapi.py) on 127.0.0.1 and a
 FAQ questions from a real SQLite file. Latency runs from the moment a message is queued at
 the server to the moment the bot's reply arrives there. The server runs in the same process,
 so every figure includes its cost too. Telegram's own limit (about 30 messages a second,
-which the rate limiter keeps in production) is lifted here to measure the bot itself.
+which the rate limiter keeps in production) is lifted here to measure the bot itself, and so
+are the limits per user (20 questions a minute; the load here is far more per user).
 
 Three measures:
 - one user asking one question after another;
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings
 from bot.core.clock import AMSTERDAM
+from bot.core.limits import Limits
 from bot.core.models import Inquiry, User
 from bot.wiring import build_triage
 from tests.botapi import BotApiServer, Person
@@ -100,6 +102,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = settings_for(Path(folder) / "bench.sqlite3", api)
         settings = replace(settings, telegram=replace(settings.telegram, rate_limit=10_000))
+        # And the limits per user: one user asking 180 questions in a row is the load here.
+        settings = replace(settings, limits=Limits(10_000, 10_000, 10_000, 10_000, 10_000))
         async with running_bot(api, settings, triage, AT):
             single = [await ask(api, Person(id=1), q) for q in questions * 4]
             steady = await paced(api, [Person(id=100 + n) for n in range(USERS)], questions)
