@@ -289,9 +289,9 @@ class Pager:
                     if outcome.notices:
                         moved.append(esc.id)
         log.info("user %d stood down (%s); pages passed on: %s", gone.user_id, why, moved)
-        lines = [self._line(s, {gone.user_id: gone.label}, "nl") for s in shifts]
         for admin in await self._admins():
             lang = admin.language
+            lines = [self._line(s, {gone.user_id: gone.label}, lang) for s in shifts]
             text = self.texts.get(
                 "stood_down_admins",
                 lang,
