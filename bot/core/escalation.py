@@ -255,6 +255,10 @@ def withdraw(
     if esc.plan.find(user_id) is None:
         return Refusal("not_in_plan")
     rest = replace(esc, plan=esc.plan.without(user_id))
+    if esc.test:
+        # A test page is the officer's own: it ends quietly, with no alarm for anyone.
+        ended = replace(rest, state=State.CANCELLED, closed_at=now, deadline=None)
+        return Transition(ended, (), "withdraw", None, reason)
     held = esc.state is State.ACKNOWLEDGED and esc.holder == user_id
     alone = esc.state is State.TRIGGERED and not rest.plan.responders(esc.level)
     if not (held or alone):

@@ -142,3 +142,21 @@ async def test_in_a_strangers_group_the_bot_says_where_it_works_and_leaves(bot: 
     await bot.settle()
     assert ANNE.id not in bot.api.left_chats and not bot.api.to(ANNE.id)
     assert not [s for s in bot.api.sent[mark:] if s.chat_id == -200]
+
+
+async def test_a_group_moving_to_a_new_id_is_never_left(bot: Harness) -> None:
+    # Turning on topics makes a group a supergroup with a new id: it may be the agents' own.
+    old_group = -556
+    bot.api._push(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": old_group, "type": "group", "title": "Helpdesk"},
+                "from": ANNE.as_json(),
+                "migrate_to_chat_id": -1009999,
+            }
+        }
+    )
+    await bot.settle()
+    assert old_group not in bot.api.left_chats and not bot.api.to(old_group)

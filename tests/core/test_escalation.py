@@ -22,6 +22,7 @@ from bot.core.escalation import (
     restaff,
     start,
     timeout,
+    withdraw,
 )
 from bot.core.roster import Plan, Responder, Shift, build_plan
 
@@ -493,3 +494,17 @@ def test_a_test_page_ends_at_its_first_deadline_and_never_escalates() -> None:
     done = ok(timeout(taken, T0 + 31 * MINUTE, POLICY))
     assert done.escalation.state is State.RESOLVED
     assert sent(done) == [(ANNA.chat_id, "test_done")]
+
+
+def test_withdrawing_the_holder_pages_the_next_level_at_once_and_tells_the_mayor() -> None:
+    held = ok(acknowledge(begin().escalation, ANNA.user_id, T0 + MINUTE, POLICY)).escalation
+    moved = ok(withdraw(held, ANNA.user_id, "toegang ingetrokken", T0 + 2 * MINUTE, POLICY))
+    assert moved.escalation.level == 2 and moved.escalation.holder is None
+    assert moved.escalation.plan.find(ANNA.user_id) is None
+    assert (BRAM.chat_id, "page") in sent(moved) and (MAYOR_CHAT, "mayor_withdrawn") in sent(moved)
+
+
+def test_withdrawing_an_officer_from_their_own_test_page_ends_it_quietly() -> None:
+    test_page = replace(begin(Plan(levels=((ANNA,),))).escalation, test=True)
+    ended = ok(withdraw(test_page, ANNA.user_id, "toegang ingetrokken", T0 + MINUTE, POLICY))
+    assert ended.escalation.state is State.CANCELLED and ended.notices == ()

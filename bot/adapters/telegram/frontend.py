@@ -218,12 +218,23 @@ class Frontend:
         """Anything from a group the bot does not belong in: say so, and leave it."""
         chat = update.effective_chat
         member = update.my_chat_member
+        query = update.callback_query
+        said = update.effective_message
+        if said is not None and (said.migrate_to_chat_id or said.migrate_from_chat_id):
+            # A group becoming a supergroup (turning on topics does it) gets a new id: that
+            # may be the agents' own group, so never leave on it; say what to configure.
+            log.warning(
+                "chat %d moved to a new id; update [helpdesk] chat_id if it is ours",
+                chat.id if chat else 0,
+            )
+            return
         # A private chat's my_chat_member is a user blocking or unblocking the bot: not ours.
         if chat is None or chat.type == ChatType.PRIVATE or chat.id in self.desk.helpdesk.chats():
+            if query is not None:  # a button in a region chat: answered, and left alone
+                self.store.transaction.on_commit(lambda: query.answer())
             return
         if member is not None and member.new_chat_member.status not in ("member", "administrator"):
             return  # the bot was removed: nothing to say, nowhere to say it
-        query = update.callback_query
         if query is not None:
             self.store.transaction.on_commit(lambda: query.answer())
         user = update.effective_user
