@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.store.rows import moment, stamp
+from bot.store.rows import moment, once, stamp
 
 
 class Notes:
@@ -27,11 +27,7 @@ class Notes:
 
         Kept apart from the feedback itself, which stays anonymous; /verwijderen erases it.
         """
-        cursor = await self.db.execute(
-            "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)",
-            (f"vote:{user_id}:{message_id}", stamp(now)),
-        )
-        return cursor.rowcount > 0
+        return await once(self.db, f"vote:{user_id}:{message_id}", now)
 
     async def purge_votes(self, before: datetime) -> int:
         """Erase feedback marks older than a moment: nobody presses a button that old."""

@@ -13,7 +13,7 @@ from bot.core.roster import HandoverOffer, Shift
 from bot.store.escalations import Escalations
 from bot.store.outbox import Outbox
 from bot.store.roster import Shifts
-from bot.store.rows import moment, stamp
+from bot.store.rows import moment, once, stamp
 from bot.store.users import Users
 
 
@@ -98,10 +98,7 @@ class PagingRecords:
 
     async def once(self, key: str, now: datetime) -> bool:
         """Record an alert key; False when it was recorded before."""
-        cursor = await self.db.execute(
-            "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)", (key, stamp(now))
-        )
-        return cursor.rowcount > 0
+        return await once(self.db, key, now)
 
     async def offer_handover(self, giver: int, taker: int, now: datetime, until: datetime) -> int:
         """Keep a hand-over offer; return its id, which its button carries."""

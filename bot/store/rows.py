@@ -21,6 +21,15 @@ async def first(db: aiosqlite.Connection, sql: str, args: Sequence[Any] = ()) ->
     return next(iter(rows), None)
 
 
+async def once(db: aiosqlite.Connection, key: str, now: datetime) -> bool:
+    """Record a key in the alerts table; False when it was recorded before (a once-a-day
+    alert, a rating already given)."""
+    cursor = await db.execute(
+        "INSERT OR IGNORE INTO alerts (key, at) VALUES (?, ?)", (key, stamp(now))
+    )
+    return cursor.rowcount > 0
+
+
 def stamp(moment: datetime) -> str:
     """Return a timezone-aware moment as sortable UTC text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
