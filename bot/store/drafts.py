@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.store.rows import stamp
+from bot.store.rows import first, stamp
 
 
 class Drafts:
@@ -44,24 +44,23 @@ class Drafts:
         """
         # Each offer a new number, also when the clock stands still: a used offer is kept
         # negated, so the next one still counts up from it.
-        async with self.db.execute(
+        row = await first(
+            self.db,
             """UPDATE drafts SET offer = max(?, abs(coalesce(offer, 0)) + 1)
                WHERE user_id = ? RETURNING offer""",
             (int(now.timestamp() * 1000), user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def take_offer(self, user_id: int, offer: int) -> str | None:
         """Return the question of an open page offer and close the offer; None if not open."""
-        async with self.db.execute(
-            "SELECT question FROM drafts WHERE user_id = ? AND offer = ?", (user_id, offer)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        await self.db.execute("UPDATE drafts SET offer = -offer WHERE user_id = ?", (user_id,))
-        return str(row[0] or "")
+        row = await first(
+            self.db,
+            """UPDATE drafts SET offer = -offer WHERE user_id = ? AND offer = ?
+               RETURNING question""",
+            (user_id, offer),
+        )
+        return None if row is None else str(row[0] or "")
 
     async def keep_phone(self, user_id: int, phone: str, now: datetime) -> None:
         """Keep a mayor's own number for their next page."""
