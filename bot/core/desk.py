@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.config import HelpdeskSettings
 from bot.core.access import OFFICERS, Act, may
+from bot.core.directory import Municipality
 from bot.core.ids import small_id
 from bot.core.limits import Kind, Limiter, Limits, Verdict
 from bot.core.models import (
@@ -510,11 +511,10 @@ class Desk:
             return self._expired(user).replies[0]
         note = self.texts.get("group_not_urgent", "nl", id=ticket.id)
         await self._closed_note(ticket, note)
-        place = self.triage.place(user)
-        chat = self.helpdesk.region_chats.get(place.region) if place else None
-        if chat is not None:
+        region = self._region_chat(user)
+        if region is not None:
             await self.store.outbox.put(
-                Outgoing(chat_id=chat, text=note, dedupe_key=f"region-calm:{ticket.id}"),
+                Outgoing(chat_id=region[1], text=note, dedupe_key=f"region-calm:{ticket.id}"),
                 self.clock.now(),
             )
         log.info("urgent ticket %d withdrawn by its asker: no emergency", ticket.id)
@@ -715,11 +715,17 @@ class Desk:
             guesses="; ".join(guesses) if guesses else "-",
         )
 
-    async def _alert_region(self, ticket: Ticket, user: User) -> None:
+    def _region_chat(self, user: User) -> tuple[Municipality, int] | None:
+        """The user's municipality and its region's chat, when both are known."""
         place = self.triage.place(user)
         chat = self.helpdesk.region_chats.get(place.region) if place else None
-        if place is None or chat is None:
+        return None if place is None or chat is None else (place, chat)
+
+    async def _alert_region(self, ticket: Ticket, user: User) -> None:
+        region = self._region_chat(user)
+        if region is None:
             return
+        place, chat = region
         text = self.texts.get(
             "region_alert",
             "nl",
