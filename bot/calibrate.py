@@ -118,14 +118,18 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return solution
 
 
+def _wrong_at(data: Sequence[Example], top: Sequence[float], t: float) -> float:
+    """The share of FAQ phrasings answered wrong when answering from probability t."""
+    faq = [i for i, e in enumerate(data) if e.in_faq]
+    return sum(1 for i in faq if top[i] >= t and not data[i].top) / max(len(faq), 1)
+
+
 def sure_from(data: Sequence[Example], top: Sequence[float], answer_at: float) -> float:
     """The lowest probability from which answers are wrong no more than SURE_BUDGET."""
-    faq = [i for i, e in enumerate(data) if e.in_faq]
     sure = 1.0
     for step in range(100, round(answer_at * 100) - 1, -1):
         t = step / 100
-        wrong = sum(1 for i in faq if top[i] >= t and not data[i].top) / max(len(faq), 1)
-        if wrong > SURE_BUDGET:
+        if _wrong_at(data, top, t) > SURE_BUDGET:
             break
         sure = t
     return sure
@@ -137,12 +141,11 @@ def thresholds(
     """The rule: answer from the lowest probability at which wrong answers and answered
     off-topic messages stay within budget (so answered-right is as high as it can be);
     offer a choice from the lowest at which few off-topic messages get one."""
-    faq = [i for i, e in enumerate(data) if e.in_faq]
     off = [i for i, e in enumerate(data) if not e.in_faq]
     answer_at = 0.99
     for step in range(99, 4, -1):
         t = step / 100
-        wrong = sum(1 for i in faq if top[i] >= t and not data[i].top) / max(len(faq), 1)
+        wrong = _wrong_at(data, top, t)
         answered_off = sum(1 for i in off if top[i] >= t) / max(len(off), 1)
         if wrong > WRONG_BUDGET or answered_off > OFFTOPIC_BUDGET:
             break
