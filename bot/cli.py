@@ -32,7 +32,6 @@ from bot.core.clock import SystemClock, parse_moment
 from bot.core.desk import Desk
 from bot.core.directory import Directory
 from bot.core.faq import load_faq
-from bot.core.faqcheck import ambiguous_phrasings
 from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
 from bot.core.text import Language, clean
@@ -40,7 +39,7 @@ from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.checks import check_database
 from bot.store.sqlite import Store
-from bot.wiring import build_matcher, build_pager, build_triage, calibration_problems
+from bot.wiring import build_pager, build_triage, load_checked
 
 ROLES = [r.value for r in Role]
 # Their routes and replies depend on where they work.
@@ -285,11 +284,7 @@ def _lines(interactive: bool) -> Iterator[str]:
 
 
 def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
-    faq = load_faq(settings.faq_dir)
-    problems = ambiguous_phrasings(faq, build_matcher(faq))
-    problems += calibration_problems(settings.faq_dir, faq)
-    if problems:
-        raise FaqError(problems)
+    faq, _, _ = load_checked(settings)  # the same checks the bot makes at start
     phrasings = sum(len(e.phrasings) for e in faq.entries)
     print(
         f"{settings.faq_dir}: {len(faq.entries)} entries in {len(faq.themes)} themes, "

@@ -33,19 +33,22 @@ def build_detector(faq: Faq) -> CrisisDetector:
     return CrisisDetector.bundled(calm=faq.questions())
 
 
-def load_checked(settings: Settings) -> tuple[Faq, Matcher]:
-    """Load the FAQ and its index; raise FaqError on any problem, ambiguity included."""
+def load_checked(settings: Settings) -> tuple[Faq, Matcher, Calibration | None]:
+    """Load the FAQ, its index and its calibration (None when it has none); raise FaqError
+    on any problem, ambiguity and a stale calibration included."""
     faq = load_faq(settings.faq_dir)
     matcher = build_matcher(faq)
-    problems = ambiguous_phrasings(faq, matcher) + calibration_problems(settings.faq_dir, faq)
+    calibration = Calibration.load(settings.faq_dir)
+    problems = ambiguous_phrasings(faq, matcher) + calibration_problems(
+        settings.faq_dir, faq, calibration
+    )
     if problems:
         raise FaqError(problems)
-    return faq, matcher
+    return faq, matcher, calibration
 
 
-def calibration_problems(folder: Path, faq: Faq) -> list[str]:
+def calibration_problems(folder: Path, faq: Faq, calibration: Calibration | None) -> list[str]:
     """A calibration fitted on another FAQ would decide on weights that no longer fit it."""
-    calibration = Calibration.load(folder)
     if calibration is None or calibration.fingerprint == fingerprint(faq, Language.bundled()):
         return []
     return [
@@ -56,8 +59,8 @@ def calibration_problems(folder: Path, faq: Faq) -> list[str]:
 
 def build_triage(settings: Settings) -> Triage:
     """Build the triage on a checked FAQ, calibrated when its folder has a calibration."""
-    faq, matcher = load_checked(settings)
-    return triage_over(faq, matcher, settings, calibration=Calibration.load(settings.faq_dir))
+    faq, matcher, calibration = load_checked(settings)
+    return triage_over(faq, matcher, settings, calibration=calibration)
 
 
 def triage_over(
