@@ -39,7 +39,7 @@ from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.checks import check_database
 from bot.store.sqlite import Store
-from bot.wiring import build_pager, build_triage, load_checked
+from bot.wiring import build_detector, build_pager, build_triage, load_checked
 
 ROLES = [r.value for r in Role]
 # Their routes and replies depend on where they work.
@@ -159,6 +159,14 @@ def _parser() -> argparse.ArgumentParser:
         "calibrate", parents=[common], help="refit the answer decision on the FAQ (under a minute)"
     )
     calibrate.set_defaults(handler=_faq_calibrate)
+
+    crisis = commands.add_parser("crisis", help="crisis detection maintenance")
+    crisis_commands = crisis.add_subparsers(dest="crisis_command", required=True, metavar="ACTION")
+    crisis_commands.add_parser(
+        "fit",
+        parents=[common],
+        help="refit the crisis decision on bot/data's examples and the FAQ's questions",
+    ).set_defaults(handler=_crisis_fit)
     return parser
 
 
@@ -285,11 +293,23 @@ def _lines(interactive: bool) -> Iterator[str]:
 
 def _faq_check(args: argparse.Namespace, settings: Settings) -> int:
     faq, _, _ = load_checked(settings)  # the same checks the bot makes at start
+    build_detector(faq)  # and the crisis model must be fitted on today's words
     phrasings = sum(len(e.phrasings) for e in faq.entries)
+    english = sum(len(e.phrasings_en) for e in faq.entries)
     print(
         f"{settings.faq_dir}: {len(faq.entries)} entries in {len(faq.themes)} themes, "
-        f"{phrasings} phrasings: OK"
+        f"{phrasings} phrasings ({english} English): OK"
     )
+    return 0
+
+
+def _crisis_fit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.crisis_fit import fit_model, write
+
+    model, report = fit_model(load_faq(settings.faq_dir).questions())
+    for line in report:
+        print(line)
+    print(f"written: {write(model, report)}")
     return 0
 
 

@@ -6,12 +6,12 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.core.faq import Faq
+from bot.core.logistic import probability
 from bot.core.matcher import Ranking
 from bot.core.text import Language
 from bot.errors import FaqError
@@ -54,16 +54,13 @@ def features(ranking: Ranking) -> tuple[float, ...]:
 def fingerprint(faq: Faq, language: Language) -> str:
     """What the fit depends on: every text the matcher indexes, the word lists and the
     features. Any change makes a calibration stale."""
-    texts = [(e.id, e.question, e.question_en, e.phrasings, e.keywords) for e in faq.entries]
+    texts = [
+        (e.id, e.question, e.question_en, e.phrasings, e.phrasings_en, e.keywords)
+        for e in faq.entries
+    ]
     words = (sorted(language.stopwords), sorted(language.synonyms.items()))
     blob = json.dumps([FEATURE_VERSION, texts, words], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
-
-def probability(weights: Sequence[float], values: Sequence[float]) -> float:
-    """The logistic model: a dot product through the sigmoid."""
-    z = sum(w * v for w, v in zip(weights, values, strict=True))
-    return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
 @dataclass(frozen=True)

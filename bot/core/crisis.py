@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import re
 import tomllib
@@ -11,11 +13,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import snowballstemmer
 
+from bot.core.logistic import probability
 from bot.core.text import fold
+from bot.errors import ConfigError
+
+MODEL_FILE = "crisis_model.toml"
+# Bump when the features change: a model fitted on other features is stale.
+FEATURE_VERSION = 1
 
 _EXCLAIMS = re.compile(r"!{2,}")
 _RIOT_POLICE = re.compile(r"\bME\b")
@@ -25,6 +34,9 @@ _SHORT = 2
 _CRIES = frozenset({"hulp", "help", "sos", "spoed"})
 # A told part this short ("ok dank", "tot morgen") says too little to weigh its words.
 _TOLD = 3
+_SWAP_FROM = 5
+_WORDS_WEIGHED = 40
+_DROP_FROM = 8
 # How far the words must lean to crisis (log odds) to make a plain-word report one. A
 # little above even: a clear lean, chosen on a development set (round 12), not on the
 # held-out one.
@@ -80,9 +92,16 @@ class _Cues:
     """A word list: exact words, prefixes ("bedreig*"), parts of compounds ("*bedreig*",
     for doodsbedreiging) and phrases."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], *, typos: bool = False) -> None:
         single = [w for w in words if " " not in w]
         self.exact = frozenset(fold(w) for w in single if "*" not in w)
+        # Hurried thumbs swap two letters ("brnad") or drop one from a long word
+        # ("blokkde"); short words are left exact, where one letter makes another word.
+        self.typos = (
+            frozenset(t for w in self.exact for t in _typos(w)) - self.exact
+            if typos
+            else frozenset()
+        )
         self.prefixes = tuple(fold(w[:-1]) for w in single if w.endswith("*") and w[0] != "*")
         self.parts = tuple(fold(w.strip("*")) for w in single if w.startswith("*"))
         self.phrases = tuple(f" {fold(w)} " for w in words if " " in w)
@@ -92,7 +111,10 @@ class _Cues:
         hits = [
             w
             for w in text.words
-            if w in self.exact or w.startswith(self.prefixes) or any(p in w for p in self.parts)
+            if w in self.exact
+            or w.startswith(self.prefixes)
+            or any(p in w for p in self.parts)
+            or w in self.typos
         ]
         hits += [p.strip() for p in self.phrases if p in text.padded]
         return list(dict.fromkeys(hits))
@@ -166,10 +188,16 @@ class CrisisDetector:
     """Decide from the vocabulary in `bot/data/crisis.toml` and the word odds learnt from
     `bot/data/crisis_examples.tsv`; recall comes first."""
 
-    def __init__(self, vocabulary: Mapping[str, Any], examples: Iterable[Example]) -> None:
+    def __init__(
+        self,
+        vocabulary: Mapping[str, Any],
+        examples: Iterable[Example],
+        model: Model | None = None,
+    ) -> None:
+        self.model = model
         self.urgent = _Cues(vocabulary["urgent"])
         self.odds = _WordOdds(examples, skip=self.urgent.exact)
-        self.events = _Cues(vocabulary["events"])
+        self.events = _Cues(vocabulary["events"], typos=True)
         self.calm = _Cues(vocabulary["calm"])
         self.alarm = _Cues(vocabulary["alarm"])
         self.weak = _Cues(vocabulary["weak"])
@@ -182,53 +210,247 @@ class CrisisDetector:
     def bundled(
         cls, examples: Iterable[Example] | None = None, calm: Iterable[str] = ()
     ) -> CrisisDetector:
-        """Load the vocabulary and examples shipped with the package (or other examples),
-        with more calm messages to learn from (the FAQ's questions, see wiring)."""
-        data = resources.files("bot.data")
-        vocabulary = tomllib.loads(data.joinpath("crisis.toml").read_text(encoding="utf-8"))
-        if examples is None:
-            examples = read_examples(data.joinpath("crisis_examples.tsv").read_text("utf-8"))
-        return cls(vocabulary, [*examples, *(Example(text, False) for text in calm)])
+        """Load the vocabulary, examples and fitted model shipped with the package (or other
+        examples), with more calm messages to learn from (the FAQ's questions, see wiring).
+        Raise ConfigError when the model was fitted on other vocabulary or examples."""
+        data = bundled_data()
+        examples = data.examples if examples is None else examples
+        model = load_model(data.fingerprint)
+        return cls(data.vocabulary, [*examples, *(Example(t, False) for t in calm)], model)
 
     def assess(self, text: str) -> Verdict:
         """Tell whether a message reports an acute or imminent situation, with reasons."""
+        cues = self.read(text)
+        crisis = cues.rule_says_crisis()
+        if self.model is not None:
+            # Never calmed: a short cry for help ("hulp", "help!!"), and crisis words told
+            # with "!!" ("er is nu brand!!"): whatever else the message says, it is panic.
+            crisis = cues.panics() or (cues.evidence() and self.model.says_crisis(cues))
+        if not crisis:
+            return Verdict(
+                crisis=False, reasons=tuple(f"calm: {w}" for w in cues.calm + cues.opens)
+            )
+        events = cues.events + cues.weak + cues.asked or [f"report (words lean {cues.lean:+.1f})"]
+        reasons = [f"alarm: {w}" for w in cues.alarm] + [f"event: {w}" for w in events]
+        return Verdict(crisis=True, reasons=(*reasons, *(f"urgent: {w}" for w in cues.urgent)))
+
+    def read(self, text: str) -> Cues:
+        """Find every cue in a message: what the rules and the model weigh."""
         whole = _Folded.of(fold(text))
         alarm = self.alarm.found(whole)
-        if (len(whole.words) <= _SHORT or "!" in text) and _CRIES & set(whole.words):
+        cry = (len(whole.words) <= _SHORT or "!" in text) and bool(_CRIES & set(whole.words))
+        if cry:
             alarm.append("short cry for help")
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
         urgent += ["staat … te …"] if _GOING_ON.search(whole.padded) else []
         calm = self.calm.found(whole)
-        # "Wat doen we als er een groep voor de deur staat? Dat is op dit moment zo."
-        if (not_now := self.not_now.found(whole)) and not self.now.found(whole):
-            calm, urgent = calm + not_now, []
+        not_now, now = self.not_now.found(whole), self.now.found(whole)
         pleads = self.pleas.found(whole)
         told = whole if pleads else _Folded.of(_told(text))
-        events = self.events.found(told) + self.weak.found(told)
+        events = self.events.found(told)
+        weak = self.weak.found(told)
         if _RIOT_POLICE.search(text):
             events.append("ME")
-        if not events and (urgent or not calm) and len(told.words) >= _TOLD:
+        lean = self.odds.lean(whole.words)
+        return Cues(
+            alarm=alarm,
+            cry=cry,
+            urgent=urgent,
+            calm=calm,
+            not_now=not_now,
+            now=now,
+            pleads=pleads,
+            events=events,
+            weak=weak,
+            asked=[w for w in self.events.found(whole) if w not in events],
+            # A question opener ("wat is…") makes a cry calm ("wat doe ik bij een
+            # noodgeval"), not what the message goes on to tell ("wat is het nummer, een
+            # bewoner is bewusteloos").
+            opens=[o.strip() for o in self.openers if whole.padded.startswith(o)],
+            lean=lean,
+            words=len(whole.words),
+            told_words=len(told.words),
+            asks="?" in text,
+        )
+
+
+@dataclass
+class Cues:
+    """What a message holds that speaks for or against a crisis."""
+
+    alarm: list[str]
+    cry: bool
+    urgent: list[str]
+    calm: list[str]
+    not_now: list[str]
+    now: list[str]
+    pleads: list[str]
+    events: list[str]
+    weak: list[str]
+    asked: list[str]
+    opens: list[str]
+    lean: float
+    words: int
+    told_words: int
+    asks: bool
+
+    def evidence(self) -> bool:
+        """Tell whether anything speaks for a crisis: a cue, or words that lean to one. The
+        model weighs only such messages; one with neither is calm whatever its shape."""
+        cues = self.alarm or self.urgent or self.events or self.weak or self.asked
+        return bool(cues) or self.lean > _LEAN
+
+    def panics(self) -> bool:
+        """Tell whether the message is a cry for help or tells of trouble with "!!"."""
+        return self.cry or ("!!" in self.urgent and bool(self.events or self.alarm))
+
+    def rule_says_crisis(self) -> bool:
+        """The hand-written rule, recall first: anything acute counts unless it is plainly
+        about preparing, the past or the future, and even then a cue that it is happening
+        now wins. Crisis words only in a question ("wie coördineert bij een bommelding?")
+        need such a cue too."""
+        calm, urgent = self.calm, self.urgent
+        # "Wat doen we als er een groep voor de deur staat? Dat is op dit moment zo."
+        if self.not_now and not self.now:
+            calm, urgent = calm + self.not_now, []
+        events = self.events + self.weak
+        if not events and (urgent or not calm) and self.told_words >= _TOLD:
             # People who ask the helpdesk something ask it; people who tell it something
             # often tell it because something is going on, in words no list foresees
             # ("bij de opvang staan mannen met bivakmutsen"). The words decide.
-            lean = self.odds.lean(whole.words)
-            events = [f"report (words lean {lean:+.1f})"] if lean > _LEAN else []
-        asked = [w for w in self.events.found(whole) if w not in events]
-        # A question opener ("wat is…") makes a cry calm ("wat doe ik bij een noodgeval"),
-        # not what the message goes on to tell ("wat is het nummer, een bewoner is
-        # bewusteloos").
-        opens = [o.strip() for o in self.openers if whole.padded.startswith(o)]
-        # Recall first: anything acute counts unless it is plainly about preparing, the past
-        # or the future, and even then a cue that it is happening now wins. Crisis words
-        # only in a question ("wie coördineert bij een bommelding?") need such a cue too.
-        if (
-            (alarm and (urgent or not calm + opens))
+            events = ["report"] if self.lean > _LEAN else []
+        return bool(
+            (self.alarm and (urgent or not calm + self.opens))
             or (events and (urgent or not calm))
-            or (asked and urgent)
-        ):
-            reasons = [f"alarm: {w}" for w in alarm] + [f"event: {w}" for w in events + asked]
-            return Verdict(crisis=True, reasons=(*reasons, *(f"urgent: {w}" for w in urgent)))
-        return Verdict(crisis=False, reasons=tuple(f"calm: {w}" for w in calm + opens))
+            or (self.asked and urgent)
+        )
+
+    def features(self) -> tuple[float, ...]:
+        """The cues as numbers, in the order of FEATURES, for the fitted model."""
+        told = bool(self.events or self.weak)
+        lean = max(min(self.lean / 4, 3.0), -3.0)
+        return (
+            1.0,
+            float(self.rule_says_crisis()),
+            min(len(self.alarm), 2),
+            float(self.cry),
+            min(len(self.urgent), 3),
+            min(len(self.calm), 3),
+            min(len(self.not_now), 2),
+            min(len(self.now), 2),
+            min(len(self.pleads), 2),
+            min(len(self.events), 3),
+            min(len(self.weak), 2),
+            min(len(self.asked), 2),
+            float(bool(self.opens)),
+            float(self.asks),
+            lean,
+            float(self.words <= 4),
+            # Capped: a report is told in a few sentences, and a long paste is no more
+            # urgent for being long.
+            math.log1p(min(self.words, _WORDS_WEIGHED)) / 3,
+            # The rule's own pairs, so the fit can weigh each: crisis words with no calm
+            # cue, crisis words or a cry with a now-cue, a calm cue with none, crisis
+            # words in a question, a hypothetical with nothing happening now, and how far
+            # the words lean in a search of a few words.
+            float(told and not self.calm),
+            float(told and bool(self.urgent)),
+            float(bool(self.alarm) and bool(self.urgent)),
+            float(bool(self.calm) and not self.urgent),
+            float(told and self.asks),
+            float(bool(self.not_now) and not self.now),
+            lean * float(self.words <= 4),
+        )
+
+
+FEATURES = (
+    "bias",
+    "rule",
+    "alarm",
+    "cry",
+    "urgent",
+    "calm",
+    "not_now",
+    "now",
+    "pleads",
+    "events",
+    "weak",
+    "asked",
+    "opens",
+    "asks",
+    "lean",
+    "short",
+    "words",
+    "events_without_calm",
+    "events_now",
+    "alarm_now",
+    "calm_not_now",
+    "events_asked",
+    "hypothetical",
+    "lean_short",
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights over FEATURES and the probability from which a message is a crisis."""
+
+    weights: tuple[float, ...]
+    threshold: float
+
+    def says_crisis(self, cues: Cues) -> bool:
+        """Tell whether the cues weigh enough for a crisis."""
+        return probability(self.weights, cues.features()) >= self.threshold
+
+
+@dataclass(frozen=True)
+class Data:
+    """The detector's bundled word lists and examples, and their fingerprint."""
+
+    vocabulary: Mapping[str, Any]
+    examples: list[Example]
+    fingerprint: str
+
+
+def bundled_data() -> Data:
+    """Read `bot/data/crisis.toml` and `bot/data/crisis_examples.tsv`."""
+    folder = resources.files("bot.data")
+    words = folder.joinpath("crisis.toml").read_text(encoding="utf-8")
+    examples = folder.joinpath("crisis_examples.tsv").read_text(encoding="utf-8")
+    blob = json.dumps([FEATURE_VERSION, FEATURES, words, examples], ensure_ascii=False)
+    fingerprint = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    return Data(tomllib.loads(words), read_examples(examples), fingerprint)
+
+
+def model_path() -> Path:
+    """Where the bundled model lives, beside the data it is fitted on."""
+    return Path(str(resources.files("bot.data").joinpath(MODEL_FILE)))
+
+
+def load_model(fingerprint: str, path: Path | None = None) -> Model | None:
+    """Read the fitted model (None when there is none; the rule then decides alone)."""
+    path = path or model_path()
+    if not path.is_file():
+        return None
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    if raw.get("fingerprint") != fingerprint or list(raw.get("features", [])) != list(FEATURES):
+        raise ConfigError(
+            f"{path.name} was fitted on other crisis words or examples: "
+            "run `python -m bot crisis fit`"
+        )
+    return Model(tuple(float(w) for w in raw["weights"]), float(raw["threshold"]))
+
+
+def _typos(word: str) -> Iterable[str]:
+    """The misspellings of a word that are read as it: two neighbouring letters swapped
+    (words of five letters or more), one letter left out (eight or more)."""
+    if len(word) >= _SWAP_FROM:
+        for i in range(len(word) - 1):
+            if word[i] != word[i + 1]:
+                yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if len(word) >= _DROP_FROM:
+        for i in range(len(word)):
+            yield word[:i] + word[i + 1 :]
 
 
 def _told(text: str) -> str:

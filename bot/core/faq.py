@@ -54,6 +54,8 @@ class Entry:
     file: str = ""
     # "region": the answer opens with the asker's own OTAV region and its contacts.
     personal: str = ""
+    # How people ask it in English; matched like the Dutch ones.
+    phrasings_en: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,14 @@ class Faq:
         return next((t for t in self.themes if t.id == theme_id), None)
 
     def questions(self) -> list[str]:
-        """Return every Dutch way the FAQ asks: each entry's question and its phrasings."""
-        return [text for e in self.entries for text in (e.question, *e.phrasings)]
+        """Return every way the FAQ asks: each entry's questions and phrasings, Dutch and
+        English."""
+        return [
+            text
+            for e in self.entries
+            for text in (e.question, *e.phrasings, e.question_en, *e.phrasings_en)
+            if text
+        ]
 
     def in_theme(self, theme_id: str) -> tuple[Entry, ...]:
         """Return the entries of one theme, in file order."""
@@ -233,6 +241,11 @@ def _parse_entry(
     phrasings = _string_list(raw, "phrasings", file, label, problems, minimum=MIN_PHRASINGS)
     keywords = _string_list(raw, "keywords", file, label, problems, minimum=1)
     cited = _string_list(raw, "sources", file, label, problems, minimum=1)
+    english = (
+        _string_list(raw, "phrasings_en", file, label, problems, minimum=0)
+        if "phrasings_en" in raw
+        else []
+    )
     for key in cited:
         if key not in sources:
             problems.add(file, label, f"unknown source '{key}' (not in sources.toml)")
@@ -263,6 +276,7 @@ def _parse_entry(
         as_of=as_of,
         file=file,
         personal=str(personal),
+        phrasings_en=tuple(english),
     )
 
 

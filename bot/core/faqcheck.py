@@ -10,7 +10,7 @@ def ambiguous_phrasings(faq: Faq, matcher: Matcher) -> list[str]:
     """Return a `file:entry: reason` line for each phrasing another entry ties or beats."""
     problems = []
     for entry in faq.entries:
-        for phrasing in entry.phrasings:
+        for phrasing in (*entry.phrasings, *entry.phrasings_en):
             ranking = matcher.rank(phrasing, limit=3)
             own = next((c.score for c in ranking if c.entry_id == entry.id), 0.0)
             rival = next((c for c in ranking if c.entry_id != entry.id), None)

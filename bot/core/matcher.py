@@ -154,4 +154,5 @@ def _texts(entry: Entry) -> Iterable[str]:
     if entry.question_en:
         yield entry.question_en
     yield from entry.phrasings
+    yield from entry.phrasings_en
     yield from entry.keywords

@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.config import MatchingSettings
-from bot.core.calibration import FEATURES, Calibration, features, probability
+from bot.core.calibration import FEATURES, Calibration, features
+from bot.core.logistic import probability
 from bot.core.matcher import Ranking
 from bot.core.models import Candidate, Decision, Inquiry, Route, User
 from bot.core.routing import route_calibrated, route_question

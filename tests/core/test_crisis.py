@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.core.crisis import CrisisDetector, Example, read_examples
+from bot.core.crisis import CrisisDetector, Example, bundled_data, load_model, read_examples
 from bot.core.faq import load_faq
+from bot.crisis_fit import fit_model, write
+from bot.errors import ConfigError
+from bot.wiring import build_detector
 from tests.conftest import ROOT
 
-DETECTOR = CrisisDetector.bundled()
+# As the bot builds it: the FAQ's questions are calm examples too.
+DETECTOR = build_detector(load_faq(ROOT / "faq"))
 
 
 @pytest.mark.parametrize(
@@ -149,9 +155,10 @@ def test_an_abbreviation_does_not_end_the_report() -> None:
 def test_the_words_decide_a_report_in_plain_words() -> None:
     text = "bij de opvang staan mannen met bivakmutsen"
     learnt = [Example("mannen met bivakmutsen", True), Example("een informatieavond", False)]
-    assert CrisisDetector.bundled(learnt).assess(text).crisis
+    vocabulary = bundled_data().vocabulary  # the rule alone: the model was fitted on others
+    assert CrisisDetector(vocabulary, learnt).assess(text).crisis
     unlearnt = [Example(e.text, not e.crisis) for e in learnt]
-    assert not CrisisDetector.bundled(unlearnt).assess(text).crisis
+    assert not CrisisDetector(vocabulary, unlearnt).assess(text).crisis
 
 
 def test_context_before_a_question_is_not_a_report() -> None:
@@ -236,3 +243,52 @@ def test_searches_things_that_are_over_metaphors_and_complaints_are_calm(
 )
 def test_a_terse_report_in_panic_is_a_crisis(text: str) -> None:
     assert DETECTOR.assess(text).crisis
+
+
+@pytest.mark.parametrize("text", ["brnad azc", "rlelen bij de opvang", "blokkde toegangsweg"])
+def test_a_crisis_word_with_swapped_or_dropped_letters_is_read_as_it(text: str) -> None:
+    assert DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    # One letter from a crisis word, but another word: "bellen" is not "rellen".
+    ["kunt u mij bellen over de huisvesting", "goede banden met de buurt, hoe houden we die"],
+)
+def test_a_word_one_letter_from_a_crisis_word_is_not_read_as_it(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vorige maand liep de bewonersavond uit de hand, nu willen we een evaluatie.",
+        "In 2018 hadden we hier rellen bij de opening van de noodopvang, hoe voorkomen we dat?",
+    ],
+)
+def test_the_fitted_model_calms_what_the_words_alone_would_raise(text: str) -> None:
+    data = bundled_data()
+    rule_only = CrisisDetector(data.vocabulary, data.examples)
+    assert rule_only.model is None
+    assert rule_only.assess(text).crisis, "the rule alone raises it"
+    assert DETECTOR.model is not None
+    assert not DETECTOR.assess(text).crisis, text
+
+
+def test_the_bundled_model_is_fitted_on_the_bundled_words_and_examples() -> None:
+    assert load_model(bundled_data().fingerprint) is not None
+
+
+def test_a_model_fitted_on_other_examples_is_refused_with_what_to_run() -> None:
+    with pytest.raises(ConfigError, match="python -m bot crisis fit"):
+        load_model("0" * 16)
+
+
+def test_fitting_writes_a_model_the_detector_loads_and_that_keeps_recall(
+    tmp_path: Path,
+) -> None:
+    model, report = fit_model(load_faq(ROOT / "faq").questions())
+    path = write(model, report, tmp_path / "model.toml")
+    assert load_model(bundled_data().fingerprint, path) == model
+    recall = next(line for line in report if line.startswith("this model"))
+    assert float(recall.split("recall ")[1].split("%")[0]) >= 99.0

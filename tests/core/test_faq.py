@@ -101,3 +101,10 @@ def test_ambiguous_phrasing_is_reported(tmp_path: Path) -> None:
         "otav.toml:otav-wat: phrasing 'gzza regeling' ranks under 'gzza'",
         "otav.toml:gzza: phrasing 'gzza regeling' ranks under 'otav-wat'",
     ]
+
+
+def test_english_phrasings_are_optional_and_a_wrong_one_is_named(tmp_path: Path) -> None:
+    odd = entry_toml("vreemd", "otav", "Wat is vreemd?", [f"vreemd {n}" for n in range(6)])
+    odd = odd.replace("phrasings = [", 'phrasings_en = ["odd", 3]\nphrasings = [', 1)
+    found = problems(write_faq(tmp_path, GOOD_ENTRIES + odd))
+    assert any(p.startswith("otav.toml:vreemd: field 'phrasings_en' must be") for p in found)

@@ -73,3 +73,18 @@ def test_words_never_seen_before_do_not_grow_memory_without_bound() -> None:
     assert stems.cache_info().currsize <= WORDS_KEPT  # type: ignore[attr-defined]
     assert lookups.cache_info().currsize <= WORDS_KEPT  # type: ignore[attr-defined]
     assert matcher.rank("statushouders huisvesten") == before  # and it still answers the same
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("who is my account manager", "accountmanager-regio"),
+        ("what does an account manager do for us", "accountmanager-taken"),
+        ("how do I request an expert", "expertverzoek-indienen"),
+        ("can someone help us calm down a protest", "de-escalatie"),
+    ],
+)
+def test_an_english_question_finds_its_entry_by_the_english_phrasings(
+    text: str, entry: str
+) -> None:
+    assert best(text).entry_id == entry
