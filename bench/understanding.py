@@ -4,6 +4,7 @@ Each fresh round (bench/data/fresh/*_r<N>.tsv) is measured once and then never l
 - FAQ questions per style: answered right, answered wrong, a choice with the right one,
   a choice without it, handed to a person, sent the crisis way;
 - off-topic messages per kind: answered from the FAQ, offered a choice, sent the crisis way;
+- long messages (a forwarded thread, pasted notes) with one question inside;
 - crisis and calm messages per kind: raised as a crisis.
 A municipal staff member asks, on a weekday at 10:00 (a crisis then goes to the office).
 With --uncalibrated the FAQ's calibration is left out (the fixed score thresholds decide).
@@ -100,6 +101,11 @@ def faq_questions(triage: Triage, number: str) -> None:
     for row in read_tsv(f"fresh/english_r{number}.tsv"):
         english["english"][outcome(ask(triage, row["text"], user), row["entry_id"])] += 1
     table("English FAQ questions", english, OUTCOMES[:8])
+    if (DATA / "fresh" / f"long_r{number}.tsv").exists():
+        long: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in read_tsv(f"fresh/long_r{number}.tsv"):
+            long["long"][outcome(ask(triage, row["text"]), row["entry_id"])] += 1
+        table("Long messages (a question inside a paste or a story)", long, OUTCOMES[:8])
     off: dict[str, Counter[str]] = defaultdict(Counter)
     for row in read_tsv(f"fresh/offtopic_r{number}.tsv"):
         off[row["kind"]][outcome(ask(triage, row["text"]), None)] += 1

@@ -12,13 +12,11 @@ from bot.core.directory import Directory, Municipality
 from bot.core.faq import Faq
 from bot.core.matcher import Matcher, Ranking
 from bot.core.models import Decision, Inquiry, Reply, Route, User
+from bot.core.passages import parts
 from bot.core.replies import Replies
 from bot.core.routing import answer_threshold, crisis_route, route_calibrated, route_question
 from bot.core.text import looks_like_nonsense
 
-# Only the start of a very long message is matched: the question is nearly always
-# there, and matching 10,000 characters word by word would slow every other user.
-MAX_MATCH_CHARS = 1_000
 _FORCED = Verdict(crisis=True, reasons=("crisis button",))
 
 
@@ -54,13 +52,13 @@ class Triage:
 
     def decide(self, inquiry: Inquiry) -> Decision:
         """Decide where a message goes."""
-        text = inquiry.text[:MAX_MATCH_CHARS]
         # The whole message for the crisis check: the alarm may come at the end of a long one.
         verdict = _FORCED if inquiry.crisis else self.detector.assess(inquiry.text)
         hours = self.settings.office_hours
+        matching = self.settings.matching
+        text, assessed = self._best_part(inquiry.text, max(matching.clarify_candidates, 3) + 1)
         if verdict.crisis:
-            assessed = self.matcher.assess(text, limit=3)
-            ranking = assessed.candidates
+            ranking = assessed.candidates[:3]
             return Decision(
                 route=crisis_route(hours.is_open(inquiry.at), inquiry.user),
                 alternatives=tuple(c.entry_id for c in ranking),
@@ -72,8 +70,6 @@ class Triage:
             )
         if self._is_chatter(text):
             return Decision(route=Route.SMALLTALK)
-        matching = self.settings.matching
-        assessed = self.matcher.assess(text, limit=max(matching.clarify_candidates, 3) + 1)
         decision = (
             route_calibrated(assessed, self.calibration, matching)
             if self.calibration is not None
@@ -139,6 +135,17 @@ class Triage:
         if kind == "human" and not arg:
             return self.replies.handoff_pending(language)
         return self.replies.unknown_choice(language)
+
+    def _best_part(self, text: str, limit: int) -> tuple[str, Ranking]:
+        """The part of a message that best finds an FAQ entry (the whole of a short one),
+        with its ranking: in a long paste, the sentence that asks."""
+        ranked = [(part, self.matcher.assess(part, limit)) for part in parts(text)]
+        if len(ranked) == 1:
+            return ranked[0]
+        calibration = self.calibration
+        if calibration is None:
+            return max(ranked, key=lambda r: r[1].candidates[0].score if r[1].candidates else 0)
+        return max(ranked, key=lambda r: calibration.p_top(r[1]) if r[1].candidates else 0)
 
     def _likely(self, assessed: Ranking) -> str | None:
         """The FAQ entry a message on crisis words alone likely asks for, if it answers one."""
