@@ -46,7 +46,8 @@ def outcome(decision: Decision, expected: str | None) -> str:
     """What the user got, in one word."""
     if decision.crisis:
         # The crisis way, with the FAQ's answer beside it (a crisis on crisis words alone).
-        return "crisis, with the answer" if decision.likely == expected else "crisis"
+        right = decision.likely is not None and decision.likely == expected
+        return "crisis, with the answer" if right else "crisis"
     if decision.route is Route.ANSWER:
         if decision.entry_id == expected:
             return "right"

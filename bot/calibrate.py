@@ -40,6 +40,7 @@ class Example:
     top: bool
     top3: bool
     in_faq: bool
+    weight: float = 1.0
 
 
 def examples(faq: Faq, language: Language) -> Iterator[Example]:
@@ -60,12 +61,27 @@ def examples(faq: Faq, language: Language) -> Iterator[Example]:
     for question in offtopic_questions():
         for context in CONTEXTS:
             yield _example(matcher.assess(context.format(p=question), 4), None)
+    # Questions as users wrote them, each counting as much as a phrasing in all its
+    # contexts: the phrasings alone made the fit too sure of needs described in other words.
+    known = {e.id for e in faq.entries}
+    for entry_id, question in user_questions():
+        if entry_id in known or entry_id == "-":
+            asked = _example(matcher.assess(question, 4), None if entry_id == "-" else entry_id)
+            yield replace(asked, weight=float(len(CONTEXTS)))
 
 
 def offtopic_questions() -> list[str]:
     """The bundled off-topic questions (bot/data/offtopic_calibration.txt)."""
     raw = resources.files("bot.data").joinpath("offtopic_calibration.txt").read_text("utf-8")
     return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def user_questions() -> list[tuple[str, str]]:
+    """The bundled questions users wrote, with the entry that answers each ("-": none), from
+    bot/data/calibration_questions.tsv; entries this FAQ lacks are left out by the caller."""
+    raw = resources.files("bot.data").joinpath("calibration_questions.tsv").read_text("utf-8")
+    rows = [line.split("\t", 1) for line in raw.splitlines()[1:] if "\t" in line]
+    return [(entry_id.strip(), text.strip()) for entry_id, text in rows]
 
 
 def _example(ranking: Ranking, entry_id: str | None) -> Example:
@@ -126,8 +142,9 @@ def calibrate(folder: Path, faq: Faq, language: Language) -> list[str]:
     rows = [e.values for e in data]
     # Off-topic questions weigh as much as all FAQ phrasings together: what users send is
     # more often something the FAQ does not hold than the FAQ's own phrasings let on.
-    off = sum(1 for e in data if not e.in_faq)
-    counts = [1.0 if e.in_faq else (len(data) - off) / max(off, 1) for e in data]
+    off = sum(e.weight for e in data if not e.in_faq)
+    on = sum(e.weight for e in data if e.in_faq)
+    counts = [e.weight * (1.0 if e.in_faq else on / max(off, 1)) for e in data]
     top_weights = fit(rows, [e.top for e in data], counts)
     top3_weights = fit(rows, [e.top3 for e in data], counts)
     p_top = [probability(top_weights, r) for r in rows]

@@ -18,7 +18,8 @@ from bot.errors import FaqError
 
 FILE = "calibration.toml"
 # Bump when the features change: a file fitted on other features is stale.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
+_TERMS_WEIGHED = 15
 FEATURES = (
     "bias",
     "top",
@@ -46,7 +47,9 @@ def features(ranking: Ranking) -> tuple[float, ...]:
         first.coverage if first else 0.0,
         first.fit if first else 0.0,
         ranking.known / ranking.terms if ranking.terms else 0.0,
-        math.log1p(ranking.terms) / 3,
+        # Capped: the fit has seen questions of up to about this many terms, and a long
+        # story is no surer for being long.
+        math.log1p(min(ranking.terms, _TERMS_WEIGHED)) / 3,
         scores[2],
     )
 

@@ -95,16 +95,14 @@ class _Cues:
     def __init__(self, words: Iterable[str], *, typos: bool = False) -> None:
         single = [w for w in words if " " not in w]
         self.exact = frozenset(fold(w) for w in single if "*" not in w)
-        # Hurried thumbs swap two letters ("brnad") or drop one from a long word
-        # ("blokkde"); short words are left exact, where one letter makes another word.
-        self.typos = (
-            frozenset(t for w in self.exact for t in _typos(w)) - self.exact
-            if typos
-            else frozenset()
-        )
         self.prefixes = tuple(fold(w[:-1]) for w in single if w.endswith("*") and w[0] != "*")
         self.parts = tuple(fold(w.strip("*")) for w in single if w.startswith("*"))
         self.phrases = tuple(f" {fold(w)} " for w in words if " " in w)
+        # Hurried thumbs swap two letters ("brnad") or drop one from a long word
+        # ("blokkde"); short words are left exact, where one letter makes another word.
+        wanted = self.exact if typos else frozenset()
+        self.typos = frozenset(t for w in wanted for t in _typos(w)) - self.exact
+        self.typo_prefixes = tuple(t for p in self.prefixes if typos for t in _typos(p))
 
     def found(self, text: _Folded) -> list[str]:
         """Return the cues present in a folded message, in message order."""
@@ -115,6 +113,7 @@ class _Cues:
             or w.startswith(self.prefixes)
             or any(p in w for p in self.parts)
             or w in self.typos
+            or w.startswith(self.typo_prefixes)
         ]
         hits += [p.strip() for p in self.phrases if p in text.padded]
         return list(dict.fromkeys(hits))
@@ -294,11 +293,18 @@ class Cues:
     told_words: int
     asks: bool
 
-    def evidence(self) -> bool:
+    def weighable(self) -> bool:
         """Tell whether anything speaks for a crisis: a cue, or words that lean to one. The
-        model weighs only such messages; one with neither is calm whatever its shape."""
+        model is fitted on such messages only."""
         cues = self.alarm or self.urgent or self.events or self.weak or self.asked
         return bool(cues) or self.lean > _LEAN
+
+    def evidence(self) -> bool:
+        """Tell whether the model may raise the message: a weighable one, unless only its
+        words lean and it tells a word or two (too little to weigh, as in the rule: "mensen"
+        leans to a crisis); otherwise it is calm whatever its shape."""
+        cues = self.alarm or self.urgent or self.events or self.weak or self.asked
+        return bool(cues) or (self.lean > _LEAN and self.told_words >= _TOLD)
 
     def panics(self) -> bool:
         """Tell whether the message is a cry for help or tells of trouble with "!!"."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Longer than this, a message is matched part by part as well as whole: a paragraph of
 # context ("ik werk hier sinds twee weken…") dilutes the question in it.
@@ -21,15 +22,27 @@ _ASKS = re.compile(
 )
 
 
-def parts(text: str) -> list[str]:
-    """The texts to match for a message: the message itself (its start, when very long)
-    and, for a long one, the sentences that ask something and the message's end."""
+@dataclass(frozen=True)
+class Parts:
+    """A message to match: its start, the sentences that ask (last written first), and
+    its end when that is not the start."""
+
+    whole: str
+    asking: tuple[str, ...] = ()
+    tail: str | None = None
+
+    def all(self) -> list[str]:
+        """Every part, the whole first."""
+        return [self.whole, *self.asking, *([self.tail] if self.tail else [])]
+
+
+def parts(text: str) -> Parts:
+    """The parts of a message worth matching: for a short one, the message itself."""
     whole = text[:PART_CHARS]
     if len(text) <= LONG:
-        return [whole]
+        return Parts(whole)
     sentences = [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
-    asking = [s for s in sentences if "?" in s or _ASKS.match(s)]
-    tried = [s[:PART_CHARS] for s in reversed(asking[-_ASKING_TRIED:])]
+    asking = [s[:PART_CHARS] for s in sentences if "?" in s or _ASKS.match(s)]
+    tried = tuple(s for s in reversed(asking[-_ASKING_TRIED:]) if s != whole)
     tail = text[-PART_CHARS:]
-    found = [whole, *tried, tail]
-    return list(dict.fromkeys(found))
+    return Parts(whole, tried, tail if tail != whole else None)

@@ -139,13 +139,21 @@ class Triage:
     def _best_part(self, text: str, limit: int) -> tuple[str, Ranking]:
         """The part of a message that best finds an FAQ entry (the whole of a short one),
         with its ranking: in a long paste, the sentence that asks."""
-        ranked = [(part, self.matcher.assess(part, limit)) for part in parts(text)]
+        found = parts(text)
+        ranked = [(part, self.matcher.assess(part, limit)) for part in found.all()]
         if len(ranked) == 1:
             return ranked[0]
         calibration = self.calibration
         if calibration is None:
             return max(ranked, key=lambda r: r[1].candidates[0].score if r[1].candidates else 0)
-        return max(ranked, key=lambda r: calibration.p_top(r[1]) if r[1].candidates else 0)
+        # What a message asks outweighs the story around it: the first asking sentence (the
+        # last one written) that is answered with confidence wins over the whole.
+        answer_at = answer_threshold(calibration, self.settings.matching)
+        chances = [calibration.p_top(r) if r.candidates else 0.0 for _, r in ranked]
+        for index in range(1, 1 + len(found.asking)):
+            if chances[index] >= answer_at:
+                return ranked[index]
+        return ranked[max(range(len(ranked)), key=lambda i: chances[i])]
 
     def _likely(self, assessed: Ranking) -> str | None:
         """The FAQ entry a message on crisis words alone likely asks for, if it answers one."""

@@ -177,7 +177,7 @@ async def test_a_locked_database_says_so_and_loses_nothing(after_hours_bot: Harn
     await staffed(bot)
     await bot.register(STAFF, Role.STAFF, "Brummen")
     # Another process holds the write lock for longer than the bot waits for it.
-    other = sqlite3.connect(bot.settings.database, timeout=1, isolation_level=None)
+    other = sqlite3.connect(bot.settings.database, timeout=10, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     mark = len(bot.api.sent)
     try:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.calibrate import user_questions
 from bot.config import MatchingSettings
 from bot.core.calibration import FEATURES, Calibration, features
+from bot.core.faq import load_faq
 from bot.core.logistic import probability
 from bot.core.matcher import Ranking
 from bot.core.models import Candidate, Decision, Inquiry, Route, User
 from bot.core.routing import route_calibrated, route_question
 from bot.core.triage import Triage
+from tests.conftest import ROOT
 
 # A hand-made fit: the first is right the more it leads and the higher it scores.
 WEIGHTS = dict.fromkeys(FEATURES, 0.0) | {"bias": -6.0, "top": 6.0, "margin": 12.0}
@@ -96,3 +99,11 @@ def test_a_likely_but_unsure_answer_offers_the_next_candidates(triage: Triage) -
     assert [b.action for b in reply.buttons[1:3]] == ["fb:gzza:up", "fb:gzza:down"]
     sure = triage.compose(replace(decision, others=()), inquiry)
     assert "Bedoelde je" not in sure.text and sure.buttons[0].action == "fb:gzza:up"
+
+
+def test_every_user_question_for_the_fit_names_an_entry_of_the_bundled_faq() -> None:
+    ids = {e.id for e in load_faq(ROOT / "faq").entries}
+    questions = user_questions()
+    assert len(questions) > 200
+    assert {entry_id for entry_id, _ in questions} <= ids | {"-"}
+    assert all(text for _, text in questions)

@@ -292,3 +292,8 @@ def test_fitting_writes_a_model_the_detector_loads_and_that_keeps_recall(
     assert load_model(bundled_data().fingerprint, path) == model
     recall = next(line for line in report if line.startswith("this model"))
     assert float(recall.split("recall ")[1].split("%")[0]) >= 99.0
+
+
+@pytest.mark.parametrize("text", ["kinderen", "mensen", "bewoners", "jongeren azc"])
+def test_a_word_or_two_without_a_crisis_cue_is_calm(text: str) -> None:
+    assert not DETECTOR.assess(text).crisis, text

@@ -22,16 +22,17 @@ STORY = (
 
 
 def test_a_short_message_is_matched_whole() -> None:
-    assert parts("wie is onze accountmanager") == ["wie is onze accountmanager"]
+    assert parts("wie is onze accountmanager").all() == ["wie is onze accountmanager"]
 
 
 def test_a_long_message_is_matched_by_its_asking_sentences_and_its_end_too() -> None:
     text = STORY + "Mijn vraag: wie is de accountmanager voor onze gemeente? Groet."
     found = parts(text)
     assert len(text) > LONG
-    assert found[0] == text[:PART_CHARS]
-    assert "Mijn vraag: wie is de accountmanager voor onze gemeente?" in found
-    assert all(len(p) <= PART_CHARS for p in found)
+    assert found.whole == text[:PART_CHARS]
+    assert found.asking[0] == "Mijn vraag: wie is de accountmanager voor onze gemeente?"
+    assert found.tail == text[-PART_CHARS:]
+    assert all(len(p) <= PART_CHARS for p in found.all())
 
 
 def test_the_question_at_the_end_of_a_long_paste_gets_its_answer() -> None:
