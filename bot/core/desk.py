@@ -176,14 +176,19 @@ class Desk:
         if decision.crisis:
             return await self._crisis(sender, member, inquiry, decision)
         judged = await self.limiter.note(sender.user_id, Kind.QUESTION, now)
+        ticket = await self.store.tickets.open_for(sender.user_id)
+        if ticket is not None and text.strip():
+            if judged is not Verdict.OK:
+                # What someone writes to a person is never dropped: past the limit it
+                # still joins the ticket; only the bot's replies stop.
+                followed = await self._follow_up(ticket, text, member, user.language, now)
+                return [followed] if judged is Verdict.FIRST_OVER else []
+            if decision.route is Route.ANSWER and not decision.others:
+                return [await self._answer_beside(ticket, decision, inquiry, member)]
+            return [await self._follow_up(ticket, text, member, user.language, now)]
         if judged is not Verdict.OK:
             limited = self.texts.get("limit_questions", user.language)
             return [Reply(limited)] if judged is Verdict.FIRST_OVER else []
-        ticket = await self.store.tickets.open_for(sender.user_id)
-        if ticket is not None and text.strip():
-            if decision.route is Route.ANSWER and not decision.others:
-                return [await self._answer_beside(ticket, decision, inquiry)]
-            return [await self._follow_up(ticket, text, user.language, now)]
         await self._remember(sender.user_id, text)
         reply = self.triage.compose(decision, inquiry)
         if decision.route in (Route.HANDOFF, Route.CLARIFY):
@@ -498,7 +503,8 @@ class Desk:
         existing = await self.store.tickets.open_for(sender.user_id)
         if existing is not None:
             # Nothing is lost: the report reaches the agents with the ticket they already have.
-            return (await self._follow_up(existing, question, user.language, now)).text, None
+            followed = await self._follow_up(existing, question, member, user.language, now)
+            return followed.text, None
         return self.texts.get("limit_crisis", user.language), None
 
     async def _not_urgent(
@@ -511,7 +517,9 @@ class Desk:
             return self._expired(user).replies[0]
         note = self.texts.get("group_not_urgent", "nl", id=ticket.id)
         await self._closed_note(ticket, note)
-        region = self._region_chat(user)
+        # The region's account managers were alerted only if the office was open then.
+        alerted = self.triage.settings.office_hours.is_open(ticket.created_at)
+        region = self._region_chat(user) if alerted else None
         if region is not None:
             await self.store.outbox.put(
                 Outgoing(chat_id=region[1], text=note, dedupe_key=f"region-calm:{ticket.id}"),
@@ -520,7 +528,9 @@ class Desk:
         log.info("urgent ticket %d withdrawn by its asker: no emergency", ticket.id)
         return Reply(self.texts.get("not_urgent_done", user.language, id=ticket.id))
 
-    async def _answer_beside(self, ticket: Ticket, decision: Decision, inquiry: Inquiry) -> Reply:
+    async def _answer_beside(
+        self, ticket: Ticket, decision: Decision, inquiry: Inquiry, member: Member | None
+    ) -> Reply:
         """A new question the FAQ answers for sure, asked while a ticket is open: the answer,
         not a wait for an agent; the agents see it was answered, and the ticket stays."""
         reply = self.triage.compose(decision, inquiry)
@@ -529,7 +539,8 @@ class Desk:
         await self._post_to_ticket(ticket, note, note, inquiry.at)
         lang = inquiry.user.language
         still = self.texts.get("ticket_still_open", lang, id=ticket.id)
-        return Reply(f"{reply.text}\n\n{still}", (*reply.buttons, self._done_button(ticket, lang)))
+        buttons = (*reply.buttons, *self._done_button(ticket, member, lang))
+        return Reply(f"{reply.text}\n\n{still}", buttons)
 
     async def _close_own(
         self, sender: Sender, member: Member | None, user: User, ref: str
@@ -561,8 +572,13 @@ class Desk:
         if not await self._close_topic(ticket, note):
             await self._post_to_ticket(ticket, note, note, self.clock.now())
 
-    def _done_button(self, ticket: Ticket, language: str) -> Button:
-        return Button(self.texts.get("button_answered", language), f"done:{ticket.id}")
+    def _done_button(
+        self, ticket: Ticket, member: Member | None, language: str
+    ) -> tuple[Button, ...]:
+        """ "Mijn vraag is beantwoord", for those who may close their own ticket."""
+        if not may(member, Act.CLOSE_OWN):
+            return ()
+        return (Button(self.texts.get("button_answered", language), f"done:{ticket.id}"),)
 
     async def _post_to_ticket(
         self, ticket: Ticket, kept: str, posted: str, now: datetime, *, origin: int | None = None
@@ -586,11 +602,13 @@ class Desk:
             now,
         )
 
-    async def _follow_up(self, ticket: Ticket, text: str, language: str, now: datetime) -> Reply:
+    async def _follow_up(
+        self, ticket: Ticket, text: str, member: Member | None, language: str, now: datetime
+    ) -> Reply:
         posted = self.texts.get("group_followup", "nl", id=ticket.id, text=text)
         await self._post_to_ticket(ticket, text, posted, now, origin=ticket.chat_id)
         followed = self.texts.get("ticket_followup", language, id=ticket.id)
-        return Reply(followed, (self._done_button(ticket, language),))
+        return Reply(followed, self._done_button(ticket, member, language))
 
     async def _ask_person(self, sender: Sender, member: Member | None, user: User) -> Reply:
         if user.faq_only:

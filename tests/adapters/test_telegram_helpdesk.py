@@ -319,3 +319,33 @@ async def test_a_crisis_on_crisis_words_alone_also_gets_the_faq_answer_and_can_b
     assert "verlopen" in (await press_for(bot, ASKER, reply, "Geen noodgeval")).text
     strong = await bot.ask(ASKER, "Er staan nu 200 boze mensen voor het azc!")
     assert not [b for b in strong.buttons if "noodgeval" in b[0]]
+
+
+async def test_a_guest_is_not_offered_to_close_a_ticket_they_may_not_close(bot: Harness) -> None:
+    guest = Person(id=651, first_name="G")
+    mark = len(bot.api.sent)
+    bot.api.say(guest, "Er staan nu 200 boze mensen voor het azc!")
+    await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
+    followed = await bot.ask(
+        guest, "het gaat om de locatie aan de dorpsstraat", match=lambda s: "#1" in s.text
+    )
+    assert not [label for label, _ in followed.buttons if "Mijn vraag" in label]
+    # Staff who may close their own ticket get the button under a follow-up.
+    await hand_off(bot)
+    mine = await bot.ask(ASKER, "nog een detail erbij", match=lambda s: "#2" in s.text)
+    assert [label for label, _ in mine.buttons if "Mijn vraag" in label]
+
+
+async def test_withdrawing_an_after_hours_report_tells_no_region_that_was_never_alerted(
+    after_hours_bot: Harness,
+) -> None:
+    bot = after_hours_bot
+    await bot.register(ASKER, Role.STAFF, "Brummen")
+    mark = len(bot.api.sent)
+    reply = await bot.ask(ASKER, "bedreiging van raadsleden")
+    await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
+    withdrawn = await press_for(bot, ASKER, reply, "Geen noodgeval")
+    assert "ingetrokken" in withdrawn.text
+    await bot.api.wait_for(GROUP_ID, lambda s: "geen noodgeval" in s.text, after=mark)
+    await bot.settle()
+    assert bot.api.to(-200) == []

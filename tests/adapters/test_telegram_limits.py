@@ -187,3 +187,23 @@ async def test_a_mayor_flooding_still_pages_and_the_officer_still_acknowledges(
     await bot.api.wait_for(OFFICER.id, lambda s: "aanvulling 4" in s.text, after=mark)
     bot.api.press(OFFICER, page, page.data("Aannemen"))
     await bot.api.wait_for(MAYOR.id, lambda s: "aangenomen" in s.text, after=mark)
+
+
+async def test_lines_to_an_open_ticket_past_the_question_limit_still_reach_the_agents(
+    bot: Harness,
+) -> None:
+    await bot.register(STAFF, Role.STAFF, "Brummen")
+    question = "Hoe zit het met de btw op de huur van een sporthal voor de opvang?"
+    await bot.ask(STAFF, question, match=lambda s: "#1" in s.text)
+    mark = len(bot.api.sent)
+    for n in range(6):
+        bot.api.say(STAFF, f"detail nummer {n}")
+    # Lines that follow each other may travel in one post; each of the six arrives.
+    await bot.api.until(
+        lambda: sum(s.text.count("detail nummer") for s in bot.api.to(GROUP_ID)) == 6
+    )
+    await bot.settle()
+    assert not [s for s in bot.api.sent[mark:] if "SPOED" in s.text]
+    told = [s for s in bot.api.sent[mark:] if s.chat_id == STAFF.id]
+    # The user hears back until the limit, once more at it, and then the bot stays quiet.
+    assert 1 <= len(told) <= 3, [s.text for s in told]

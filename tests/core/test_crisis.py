@@ -245,7 +245,9 @@ def test_a_terse_report_in_panic_is_a_crisis(text: str) -> None:
     assert DETECTOR.assess(text).crisis
 
 
-@pytest.mark.parametrize("text", ["brnad azc", "rlelen bij de opvang", "blokkde toegangsweg"])
+@pytest.mark.parametrize(
+    "text", ["brnad azc", "rlelen bij de opvang", "blokkde toegangsweg", "meisje vermisst al uur"]
+)
 def test_a_crisis_word_with_swapped_or_dropped_letters_is_read_as_it(text: str) -> None:
     assert DETECTOR.assess(text).crisis, text
 
@@ -294,6 +296,20 @@ def test_fitting_writes_a_model_the_detector_loads_and_that_keeps_recall(
     assert float(recall.split("recall ")[1].split("%")[0]) >= 99.0
 
 
-@pytest.mark.parametrize("text", ["kinderen", "mensen", "bewoners", "jongeren azc"])
-def test_a_word_or_two_without_a_crisis_cue_is_calm(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kinderen",
+        "mensen",
+        "jongeren azc",
+        "detail nummer 2",
+        "we hebben 3 locaties",
+        "nog een detail erbij",
+    ],
+)
+def test_a_few_words_without_a_crisis_cue_are_calm(text: str) -> None:
     assert not DETECTOR.assess(text).crisis, text
+
+
+def test_a_few_words_with_crisis_words_and_a_double_question_mark_are_a_crisis() -> None:
+    assert DETECTOR.assess("gijzeling in opvang??").crisis
