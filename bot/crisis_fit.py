@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.crisis import (
     FEATURES,
     CrisisDetector,
+    Cues,
     Example,
     Model,
     bundled_data,
     model_path,
 )
-from bot.core.logistic import fit, probability
+from bot.core.logistic import fit
 
 # The word odds are learnt from the examples, so each example's features come from a
 # detector that never saw it (ten folds): otherwise the odds would look surer than they are.
@@ -29,29 +31,18 @@ MISSED_BUDGET = 0.005
 class Read:
     """An example as a detector that never saw it reads it."""
 
-    features: tuple[float, ...]
+    cues: Cues
     crisis: bool
-    weighable: bool
-    evidence: bool
-    panics: bool
 
 
-def cross_fitted(examples: Sequence[Example]) -> list[Read]:
+def cross_fitted(examples: Sequence[Example], vocabulary: Mapping[str, Any]) -> list[Read]:
     """Each example read by a detector whose word odds never saw it."""
-    data = bundled_data()
     read: list[Read | None] = [None] * len(examples)
     for fold in range(FOLDS):
         rest = [e for i, e in enumerate(examples) if i % FOLDS != fold]
-        detector = CrisisDetector(data.vocabulary, rest)
+        detector = CrisisDetector(vocabulary, rest)
         for i in range(fold, len(examples), FOLDS):
-            cues = detector.read(examples[i].text)
-            read[i] = Read(
-                cues.features(),
-                examples[i].crisis,
-                cues.weighable(),
-                cues.evidence(),
-                cues.panics(),
-            )
+            read[i] = Read(detector.read(examples[i].text), examples[i].crisis)
     return [r for r in read if r is not None]
 
 
@@ -71,17 +62,19 @@ def fit_model(calm: Sequence[str] = ()) -> tuple[Model, list[str]]:
     the model and what it does on the examples against the hand-written rule."""
     data = bundled_data()
     examples = [*data.examples, *(Example(text, False) for text in calm)]
-    read = cross_fitted(examples)
+    read = cross_fitted(examples, data.vocabulary)
     # Fitted on the messages with something for a crisis; raised only with evidence.
-    weighed = [r for r in read if r.weighable]
-    weights = fit([r.features for r in weighed], [r.crisis for r in weighed], [1.0] * len(weighed))
-    chances = [probability(weights, r.features) if r.evidence else 0.0 for r in read]
-    labels = [r.crisis for r in read]
-    model = Model(
-        weights, threshold([max(p, r.panics) for p, r in zip(chances, read, strict=True)], labels)
+    weighed = [r for r in read if r.cues.weighable()]
+    weights = fit(
+        [r.cues.features() for r in weighed], [r.crisis for r in weighed], [1.0] * len(weighed)
     )
-    rule = [bool(r.features[FEATURES.index("rule")]) for r in read]
-    fitted = [r.panics or p >= model.threshold for p, r in zip(chances, read, strict=True)]
+    labels = [r.crisis for r in read]
+    unfitted = Model(weights, 0.0)
+    # A message that panics is raised whatever its chance: it counts as certain.
+    chances = [1.0 if r.cues.panics() else unfitted.chance(r.cues) for r in read]
+    model = Model(weights, threshold(chances, labels))
+    rule = [r.cues.rule_says_crisis() for r in read]
+    fitted = [model.says_crisis(r.cues) for r in read]
     report = [
         f"fitted on {sum(labels)} crisis and {len(labels) - sum(labels)} calm messages,"
         f" features read with word odds from the other {FOLDS - 1} tenths",

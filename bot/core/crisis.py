@@ -104,16 +104,16 @@ class _Cues:
         self.prefixes = tuple(fold(w[:-1]) for w in single if w.endswith("*") and w[0] != "*")
         self.parts = tuple(fold(w.strip("*")) for w in single if w.startswith("*"))
         self.phrases = tuple(f" {fold(w)} " for w in words if " " in w)
-        # Hurried thumbs swap two letters ("brnad") or drop one from a long word
-        # ("blokkde"); short words are left exact, where one letter makes another word.
+        # Hurried thumbs swap two letters ("brnad"), drop one from a long word ("blokkde")
+        # or type one too many ("brandd"); short words are left exact, where one letter
+        # makes another word.
+        self.tolerant = typos
         wanted = self.exact if typos else frozenset()
-        # A letter too many ("brandd") is read as the word without it.
-        self.wanted = wanted
         self.typos = frozenset(t for w in wanted for t in _typos(w)) - self.exact
         self.typo_prefixes = tuple(t for p in self.prefixes if typos for t in _typos(p))
 
     def _is_word(self, word: str) -> bool:
-        return word in self.wanted or (bool(self.wanted) and word.startswith(self.prefixes))
+        return word in self.exact or word.startswith(self.prefixes)
 
     def found(self, text: _Folded) -> list[str]:
         """Return the cues present in a folded message, in message order."""
@@ -125,7 +125,11 @@ class _Cues:
             or any(p in w for p in self.parts)
             or w in self.typos
             or w.startswith(self.typo_prefixes)
-            or (_SWAP_FROM < len(w) <= _LONGEST and any(self._is_word(d) for d in _one_less(w)))
+            or (
+                self.tolerant
+                and _SWAP_FROM < len(w) <= _LONGEST
+                and any(self._is_word(d) for d in _one_less(w))
+            )
         ]
         hits += [p.strip() for p in self.phrases if p in text.padded]
         return list(dict.fromkeys(hits))
@@ -234,11 +238,7 @@ class CrisisDetector:
     def assess(self, text: str) -> Verdict:
         """Tell whether a message reports an acute or imminent situation, with reasons."""
         cues = self.read(text)
-        crisis = cues.rule_says_crisis()
-        if self.model is not None:
-            # Never calmed: a short cry for help ("hulp", "help!!"), and crisis words told
-            # with "!!" ("er is nu brand!!"): whatever else the message says, it is panic.
-            crisis = cues.panics() or (cues.evidence() and self.model.says_crisis(cues))
+        crisis = cues.rule_says_crisis() if self.model is None else self.model.says_crisis(cues)
         if not crisis:
             return Verdict(
                 crisis=False, reasons=tuple(f"calm: {w}" for w in cues.calm + cues.opens)
@@ -309,18 +309,21 @@ class Cues:
     asks: bool
     doubled_question: bool = False
 
+    @property
+    def cued(self) -> bool:
+        """Tell whether any cue speaks for a crisis."""
+        return bool(self.alarm or self.urgent or self.events or self.weak or self.asked)
+
     def weighable(self) -> bool:
         """Tell whether anything speaks for a crisis: a cue, or words that lean to one. The
         model is fitted on such messages only."""
-        cues = self.alarm or self.urgent or self.events or self.weak or self.asked
-        return bool(cues) or self.lean > _LEAN
+        return self.cued or self.lean > _LEAN
 
     def evidence(self) -> bool:
         """Tell whether the model may raise the message: a weighable one, unless only its
         words lean and it tells only a few ("mensen" and "nog een detail erbij" lean to a
         crisis); otherwise it is calm whatever its shape."""
-        cues = self.alarm or self.urgent or self.events or self.weak or self.asked
-        return bool(cues) or (self.lean > _LEAN and self.told_words >= _TOLD_ALONE)
+        return self.cued or (self.lean > _LEAN and self.told_words >= _TOLD_ALONE)
 
     def panics(self) -> bool:
         """Tell whether the message is a cry for help or tells of trouble with "!!"."""
@@ -427,9 +430,15 @@ class Model:
     weights: tuple[float, ...]
     threshold: float
 
+    def chance(self, cues: Cues) -> float:
+        """The probability of a crisis; 0 for a message without evidence."""
+        return probability(self.weights, cues.features()) if cues.evidence() else 0.0
+
     def says_crisis(self, cues: Cues) -> bool:
-        """Tell whether the cues weigh enough for a crisis."""
-        return probability(self.weights, cues.features()) >= self.threshold
+        """Tell whether the cues make a crisis. Never calmed: a short cry for help ("hulp",
+        "help!!"), crisis words with "!!" ("er is nu brand!!"), a few with "??": whatever
+        else the message says, it is panic."""
+        return cues.panics() or self.chance(cues) >= self.threshold
 
 
 @dataclass(frozen=True)

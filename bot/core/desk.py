@@ -539,7 +539,7 @@ class Desk:
         await self._post_to_ticket(ticket, note, note, inquiry.at)
         lang = inquiry.user.language
         still = self.texts.get("ticket_still_open", lang, id=ticket.id)
-        buttons = (*reply.buttons, *self._done_button(ticket, member, lang))
+        buttons = (*reply.buttons, *self._done_buttons(ticket, member, lang))
         return Reply(f"{reply.text}\n\n{still}", buttons)
 
     async def _close_own(
@@ -572,7 +572,7 @@ class Desk:
         if not await self._close_topic(ticket, note):
             await self._post_to_ticket(ticket, note, note, self.clock.now())
 
-    def _done_button(
+    def _done_buttons(
         self, ticket: Ticket, member: Member | None, language: str
     ) -> tuple[Button, ...]:
         """ "Mijn vraag is beantwoord", for those who may close their own ticket."""
@@ -608,7 +608,7 @@ class Desk:
         posted = self.texts.get("group_followup", "nl", id=ticket.id, text=text)
         await self._post_to_ticket(ticket, text, posted, now, origin=ticket.chat_id)
         followed = self.texts.get("ticket_followup", language, id=ticket.id)
-        return Reply(followed, self._done_button(ticket, member, language))
+        return Reply(followed, self._done_buttons(ticket, member, language))
 
     async def _ask_person(self, sender: Sender, member: Member | None, user: User) -> Reply:
         if user.faq_only:
