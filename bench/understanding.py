@@ -29,6 +29,7 @@ from bot.wiring import build_triage
 
 WHEN = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
 STAFF = User(role=Role.STAFF, municipality="Brummen", verified=True)
+EMERGENCY_ENTRY = "noodgeval-112"
 OUTCOMES = (
     "right",
     "wrong",
@@ -45,6 +46,9 @@ OUTCOMES = (
 def outcome(decision: Decision, expected: str | None) -> str:
     """What the user got, in one word."""
     if decision.crisis:
+        if expected == EMERGENCY_ENTRY:
+            # Every crisis reply opens with "Direct gevaar? Bel 112.": that entry's answer.
+            return "right"
         # The crisis way, with the FAQ's answer beside it (a crisis on crisis words alone).
         right = decision.likely is not None and decision.likely == expected
         return "crisis, with the answer" if right else "crisis"

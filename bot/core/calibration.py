@@ -18,7 +18,7 @@ from bot.errors import FaqError
 
 FILE = "calibration.toml"
 # Bump when the features change: a file fitted on other features is stale.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 _TERMS_WEIGHED = 15
 FEATURES = (
     "bias",

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 import snowballstemmer
+from rapidfuzz.distance import Levenshtein
 
 # How many distinct words the stemmer and the matcher remember (least recently used go).
 WORDS_KEPT = 20_000
@@ -23,6 +24,9 @@ _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 # Control characters (terminal escapes, NUL, carriage returns) but not newline and tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A word this long, one letter off a stopword and with its first letter, is that stopword
+# typed in a hurry ("eigelijk", "moesten"); shorter ones are often real words ("houden").
+_TYPO_STOPWORD_LENGTH = 6
 
 
 def clean(text: str) -> str:
@@ -97,6 +101,10 @@ class Analyzer:
         # Bounded: what users type is endless; the FAQ's own words stay in it by use.
         self.stem: Callable[[str], str] = lru_cache(maxsize=WORDS_KEPT)(self._stem)
         self._longest_synonym = max((k.count(" ") + 1 for k in language.synonyms), default=1)
+        self._long_stopwords = tuple(
+            w for w in language.stopwords if len(w) >= _TYPO_STOPWORD_LENGTH
+        )
+        self.is_stopword: Callable[[str], bool] = lru_cache(maxsize=WORDS_KEPT)(self._is_stopword)
 
     def words(self, text: str) -> list[str]:
         """Return the folded words of a text with synonyms replaced."""
@@ -117,7 +125,18 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Return the stemmed content words of a text, in order, stopwords removed."""
-        return [self.stem(w) for w in self.words(text) if w not in self.language.stopwords]
+        return [self.stem(w) for w in self.words(text) if not self.is_stopword(w)]
+
+    def _is_stopword(self, word: str) -> bool:
+        """Tell whether a folded word is a stopword, or one typed with a letter off."""
+        if word in self.language.stopwords:
+            return True
+        if len(word) < _TYPO_STOPWORD_LENGTH or len(word) > 2 * _TYPO_STOPWORD_LENGTH:
+            return False
+        return any(
+            s[0] == word[0] and Levenshtein.distance(word, s, score_cutoff=1) <= 1
+            for s in self._long_stopwords
+        )
 
     def _stem(self, word: str) -> str:
         """Return the Dutch stem of one folded word (numbers stay as they are)."""

@@ -33,6 +33,14 @@ def test_terms_drop_stopwords_and_stem(analyzer: Analyzer) -> None:
     assert analyzer.terms("Hoe werken de accountmanagers?") == analyzer.terms("werk accountmanager")
 
 
+def test_a_stopword_typed_a_letter_off_is_still_a_stopword(analyzer: Analyzer) -> None:
+    # "eigelijk" weighed as an unknown word kept "wat is otav eigelijk" from its answer.
+    assert analyzer.terms("wat is otav eigelijk precies") == analyzer.terms("wat is otav")
+    assert analyzer.terms("wat moesten we doen") == analyzer.terms("wat moeten we doen")
+    # A short real word one letter off a stopword ("houden" ~ "zouden") stays a word.
+    assert analyzer.terms("een avond houden") == [analyzer.stem("avond"), analyzer.stem("houden")]
+
+
 def test_smalltalk_is_only_greetings_thanks_and_tests(analyzer: Analyzer) -> None:
     for text in ("hallo", "Dank je wel!", "test", "goedemorgen", "", "ok thx", "wie ben jij"):
         assert analyzer.is_smalltalk(text), text
