@@ -25,7 +25,8 @@ _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A word this long, one letter off a stopword and with its first letter, is that stopword
-# typed in a hurry ("eigelijk", "moesten"); shorter ones are often real words ("houden").
+# typed in a hurry ("eigelijk", "moesten"). Shorter words and other first letters are often
+# real words ("houden" beside "zouden").
 _TYPO_STOPWORD_LENGTH = 6
 
 
@@ -131,8 +132,9 @@ class Analyzer:
         """Tell whether a folded word is a stopword, or one typed with a letter off."""
         if word in self.language.stopwords:
             return True
-        if len(word) < _TYPO_STOPWORD_LENGTH or len(word) > 2 * _TYPO_STOPWORD_LENGTH:
+        if len(word) < _TYPO_STOPWORD_LENGTH:
             return False
+        # The cutoff lets rapidfuzz reject a word of another length at once (a pasted blob).
         return any(
             s[0] == word[0] and Levenshtein.distance(word, s, score_cutoff=1) <= 1
             for s in self._long_stopwords
