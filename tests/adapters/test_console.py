@@ -27,7 +27,7 @@ def test_browse_themes_and_pick_a_question_by_number(tmp_path: Path) -> None:
 
 
 def test_clarify_then_pick_a_candidate(tmp_path: Path) -> None:
-    result = run_cli("shell", stdin="ondersteuning\n1\n", cwd=tmp_path)
+    result = run_cli("shell", stdin="expert\n1\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Kies de vraag die het beste past" in result.stdout
     assert "Geen van deze" in result.stdout
@@ -47,7 +47,7 @@ def test_role_time_and_language_switches(tmp_path: Path) -> None:
 
 
 def test_none_of_these_goes_to_the_helpdesk(tmp_path: Path) -> None:
-    result = run_cli("shell", stdin="ondersteuning\n4\n", cwd=tmp_path)
+    result = run_cli("shell", stdin="expert\n4\n", cwd=tmp_path)
     assert "→ aan de helpdesk: 🎫 Vraag #1" in result.stdout
     assert "Je vraag staat bij de helpdesk als #1" in result.stdout
 

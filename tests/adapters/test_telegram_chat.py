@@ -56,7 +56,7 @@ async def test_faq_answer_with_feedback(bot: Harness) -> None:
 
 
 async def test_clarify_then_pick_a_candidate(bot: Harness) -> None:
-    clarify = await bot.ask(GUEST, "ondersteuning")
+    clarify = await bot.ask(GUEST, "expert")
     assert "Kies de vraag die het beste past" in clarify.text
     assert clarify.buttons[-1] == ("Geen van deze", "human")
     mark = len(bot.api.sent)

@@ -106,13 +106,13 @@ async def test_only_agents_can_claim_or_answer(bot: Harness) -> None:
 
 async def test_none_of_these_hands_the_question_over(bot: Harness) -> None:
     await bot.register(ASKER, Role.STAFF, "Brummen")
-    clarify = await bot.ask(ASKER, "ondersteuning")
+    clarify = await bot.ask(ASKER, "expert")
     mark = len(bot.api.sent)
     bot.api.press(ASKER, clarify, "human")
     reply = await bot.api.wait_for(ASKER.id, after=mark)
     assert "#1" in reply.text
     post = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
-    assert "\n\nondersteuning\n\n" in post.text
+    assert "\n\nexpert\n\n" in post.text
 
 
 async def test_after_hours_handoff_names_the_next_opening(bot: Harness) -> None:

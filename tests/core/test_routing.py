@@ -14,7 +14,7 @@ from bot.core.triage import Triage
 CRISIS = "Er staan nu 200 boze mensen voor het azc en het loopt uit de hand!"
 FAQ_QUESTION = "wat is het gzza"
 CHITCHAT = "hallo"
-CLOSE_CALL = "ondersteuning"  # several entries offer support; none stands out
+CLOSE_CALL = "expert"  # three entries are about experts; none stands out
 NO_MATCH = "hoe vraag ik een paspoort aan"
 
 MOMENTS = {
