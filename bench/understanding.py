@@ -125,6 +125,10 @@ def crisis_kinds(triage: Triage, number: str) -> None:
         crisis[f"{row['label']}: {row['kind']}"]["raised"] += raised
         crisis[f"{row['label']}: {row['kind']}"]["not raised"] += not raised
     table("Crisis and calm messages, per kind (raised as a crisis)", crisis, ("raised",))
+    for label, figure in (("crisis", "recall"), ("calm", "false alarms")):
+        counts = sum((c for k, c in crisis.items() if k.startswith(label)), Counter())
+        n = counts["raised"] + counts["not raised"]
+        print(f"{figure}: {counts['raised']}/{n} = {100 * counts['raised'] / n:.1f}%")
 
 
 if __name__ == "__main__":
