@@ -22,9 +22,10 @@ CONTEXTS = (
     "vraagje: {p}?",
     "{p}, de wethouder wil het vandaag weten",
 )
-# Budgets on the fitting data, half of the targets on fresh messages (wrong ≤ 2%,
-# off-topic answered ≤ 3%): fresh messages err more than the FAQ's own phrasings.
-WRONG_BUDGET = 0.01
+# Budgets on the fitting data, below the targets on fresh messages (wrong ≤ 2%, off-topic
+# answered ≤ 3%). Fresh messages err a little more than the left-out phrasings: round 20,
+# answered from the threshold a 1% budget set, was answered wrong 1.3% of the time.
+WRONG_BUDGET = 0.015
 OFFTOPIC_BUDGET = 0.015
 # Off-topic messages that get a choice of questions rather than a person.
 OFFTOPIC_CLARIFY_BUDGET = 0.10

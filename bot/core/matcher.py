@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.faq import Entry
 from bot.core.models import Candidate
@@ -136,7 +137,24 @@ class Matcher:
                 limit=_FUZZY_CHOICES,
             )
             found = tuple((choice, score / 100) for choice, score, _ in hits)
+            found = found or self._swapped(term, cutoff / 100)
         return found
+
+    def _swapped(self, term: str, similarity: float) -> tuple[tuple[str, float], ...]:
+        """Return the FAQ terms the query term is with two neighbouring letters swapped.
+
+        A swap is the commonest slip on a phone ("otva", "kmot"), but the ratio counts it as
+        two edits and rejects it with the substitutions that make other words; a swap keeps
+        the letters, so it counts as a typo that just passes.
+        """
+        hits = process.extract(
+            term, self._vocabulary, scorer=OSA.distance, score_cutoff=1, limit=_FUZZY_CHOICES
+        )
+        return tuple(
+            (choice, similarity)
+            for choice, _, _ in hits
+            if len(choice) == len(term) and sorted(choice) == sorted(term)
+        )
 
     def _weight(self, matches: Iterable[tuple[str, float]]) -> float:
         """Weigh a query term by how distinctive the FAQ terms it matched are."""

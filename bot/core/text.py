@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 import snowballstemmer
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 # How many distinct words the stemmer and the matcher remember (least recently used go).
 WORDS_KEPT = 20_000
@@ -24,9 +24,9 @@ _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 # Control characters (terminal escapes, NUL, carriage returns) but not newline and tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# A word this long, one letter off a stopword and with its first letter, is that stopword
-# typed in a hurry ("eigelijk", "moesten"). Shorter words and other first letters are often
-# real words ("houden" beside "zouden").
+# A word this long, one letter off a stopword (or two letters swapped) and with its first
+# letter, is that stopword typed in a hurry ("eigelijk", "moesten", "jullei"). Shorter words
+# and other first letters are often real words ("houden" beside "zouden").
 _TYPO_STOPWORD_LENGTH = 6
 
 
@@ -129,14 +129,14 @@ class Analyzer:
         return [self.stem(w) for w in self.words(text) if not self.is_stopword(w)]
 
     def _is_stopword(self, word: str) -> bool:
-        """Tell whether a folded word is a stopword, or one typed with a letter off."""
+        """Tell whether a folded word is a stopword, or one typed a letter off or swapped."""
         if word in self.language.stopwords:
             return True
         if len(word) < _TYPO_STOPWORD_LENGTH:
             return False
         # The cutoff lets rapidfuzz reject a word of another length at once (a pasted blob).
         return any(
-            s[0] == word[0] and Levenshtein.distance(word, s, score_cutoff=1) <= 1
+            s[0] == word[0] and OSA.distance(word, s, score_cutoff=1) <= 1
             for s in self._long_stopwords
         )
 

@@ -35,6 +35,13 @@ def test_synonyms_and_typos_find_the_same_entry(text: str, entry: str) -> None:
     assert best(text).entry_id == entry
 
 
+def test_two_letters_swapped_is_a_typo_but_one_letter_changed_is_another_word() -> None:
+    assert best("wat is otva").entry_id == "otav-wat-is-het"
+    assert MATCHER.assess("otva").known == 1
+    # One letter changed in a short word often makes another word: not read as a typo.
+    assert MATCHER.assess("otaf").known == 0
+
+
 def test_stopwords_alone_match_nothing() -> None:
     # WRatio gives 85+ to anything sharing "het" or "de"; the matcher must not.
     ranking = MATCHER.rank("het de een van", limit=3)

@@ -37,6 +37,7 @@ def test_a_stopword_typed_a_letter_off_is_still_a_stopword(analyzer: Analyzer) -
     # "eigelijk" weighed as an unknown word kept "wat is otav eigelijk" from its answer.
     assert analyzer.terms("wat is otav eigelijk precies") == analyzer.terms("wat is otav")
     assert analyzer.terms("wat moesten we doen") == analyzer.terms("wat moeten we doen")
+    assert analyzer.terms("wat doen jullei precies") == analyzer.terms("wat doen jullie")
     # A short real word one letter off a stopword ("houden" ~ "zouden") stays a word.
     assert analyzer.terms("een avond houden") == [analyzer.stem("avond"), analyzer.stem("houden")]
 
