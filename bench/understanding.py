@@ -101,11 +101,12 @@ def faq_questions(triage: Triage, number: str) -> None:
     for row in read_tsv(f"fresh/faq_r{number}.tsv"):
         per_style[row["style"]][outcome(ask(triage, row["text"]), row["entry_id"])] += 1
     table("FAQ questions, per style", per_style, OUTCOMES[:8])
-    english: dict[str, Counter[str]] = defaultdict(Counter)
-    user = replace(STAFF, language="en")
-    for row in read_tsv(f"fresh/english_r{number}.tsv"):
-        english["english"][outcome(ask(triage, row["text"], user), row["entry_id"])] += 1
-    table("English FAQ questions", english, OUTCOMES[:8])
+    if (DATA / "fresh" / f"english_r{number}.tsv").exists():
+        english: dict[str, Counter[str]] = defaultdict(Counter)
+        user = replace(STAFF, language="en")
+        for row in read_tsv(f"fresh/english_r{number}.tsv"):
+            english["english"][outcome(ask(triage, row["text"], user), row["entry_id"])] += 1
+        table("English FAQ questions", english, OUTCOMES[:8])
     if (DATA / "fresh" / f"long_r{number}.tsv").exists():
         long: dict[str, Counter[str]] = defaultdict(Counter)
         for row in read_tsv(f"fresh/long_r{number}.tsv"):

@@ -239,7 +239,14 @@ def test_searches_things_that_are_over_metaphors_and_complaints_are_calm(
 
 
 @pytest.mark.parametrize(
-    "text", ["brand azc", "wethouder bedreigd", "rellen bij de opvang", "ME nodig sporthal"]
+    "text",
+    [
+        "brand azc",
+        "wethouder bedreigd",
+        "rellen bij de opvang",
+        "ME nodig sporthal",
+        "plundering noodopvang",
+    ],
 )
 def test_a_terse_report_in_panic_is_a_crisis(text: str) -> None:
     assert DETECTOR.assess(text).crisis
