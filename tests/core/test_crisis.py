@@ -125,6 +125,9 @@ def test_a_report_that_ends_in_a_question_is_still_a_report(text: str) -> None:
         "Stel: er wordt brand gesticht bij de opvang, wie regelt dan de herplaatsing?",
         "de inspraakavond van gisteren is goed verlopen, geen incidenten",
         "huisvesting vergunninghouders hulp",
+        "omgaan met rellen azc",
+        "De vergadering liep twee weken geleden uit de hand, inmiddels is de rust teruggekeerd",
+        "Mijn aanslag hondenbelasting klopt niet en niemand belt terug",
     ],
 )
 def test_crisis_words_in_a_question_a_hypothetical_or_a_look_back_are_calm(text: str) -> None:
