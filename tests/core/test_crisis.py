@@ -249,6 +249,9 @@ def test_searches_things_that_are_over_metaphors_and_complaints_are_calm(
         "rellen bij de opvang",
         "ME nodig sporthal",
         "plundering noodopvang",
+        "kleuter zoek bij opvang!",
+        "bewoner zakt in elkaar",
+        "ze slopen de noodopvang",
     ],
 )
 def test_a_terse_report_in_panic_is_a_crisis(text: str) -> None:
