@@ -87,11 +87,13 @@ class Replies:
     def handoff_at(self, opening: datetime | None, now: datetime, language: str) -> Reply:
         """Say the question goes to a person: today when open, else at the next opening."""
         if opening is not None and opening <= now:
-            when = self.texts.get("handoff_when_open", language)
-        else:
-            phrase = self.opening_phrase(opening, now, language)
-            when = self.texts.get("handoff_when_closed", language, opening=phrase)
-        return self.handoff(when, language)
+            return self.handoff(self.texts.get("handoff_when_open", language), language)
+        phrase = self.opening_phrase(opening, now, language)
+        when = self.texts.get("handoff_when_closed", language, opening=phrase)
+        # The detector misses some crises told in words it does not know ("ruik gas in
+        # gang"); closed until morning, such a message must still say where help is now.
+        acute = self.texts.get("handoff_closed_acute", language, ngb_phone=self.contacts.ngb_phone)
+        return Reply(text=f"{self.handoff(when, language).text}\n\n{acute}")
 
     def opening_phrase(self, opening: datetime | None, now: datetime, language: str) -> str:
         """Say when the helpdesk opens: 'morgen vanaf 09:00', 'maandag 24 november vanaf 09:00'."""

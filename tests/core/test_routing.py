@@ -115,6 +115,15 @@ def test_handoff_after_hours_names_the_next_opening(
 ) -> None:
     outcome = triage.answer(Inquiry(text=NO_MATCH, user=user(Role.STAFF), at=moment))
     assert phrase in outcome.replies[0].text
+    # A crisis the detector missed is handed off like a question: it still says where help is.
+    assert "bel 112" in outcome.replies[0].text and "070-373 8080" in outcome.replies[0].text
+
+
+def test_handoff_in_office_hours_promises_an_answer_today(triage: Triage) -> None:
+    weekday = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
+    outcome = triage.answer(Inquiry(text=NO_MATCH, user=user(Role.STAFF), at=weekday))
+    assert "vandaag antwoord" in outcome.replies[0].text
+    assert "112" not in outcome.replies[0].text
 
 
 def test_staff_crisis_after_hours_names_the_next_opening(triage: Triage) -> None:
