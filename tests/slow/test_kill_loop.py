@@ -671,6 +671,7 @@ async def _until(event: asyncio.Event, task: asyncio.Task[None]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 80 kills take about two minutes; a slow machine gets room
 async def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
     api: BotApiServer, tmp_path: Path
 ) -> None:
