@@ -19,7 +19,7 @@ from typing import Any
 import snowballstemmer
 
 from bot.core.logistic import probability
-from bot.core.text import fold
+from bot.core.text import fold, swaps
 from bot.errors import ConfigError
 
 MODEL_FILE = "crisis_model.toml"
@@ -483,9 +483,7 @@ def _typos(word: str) -> Iterable[str]:
     """The misspellings of a word that are read as it: two neighbouring letters swapped
     (words of five letters or more), one letter left out (eight or more)."""
     if len(word) >= _SWAP_FROM:
-        for i in range(len(word) - 1):
-            if word[i] != word[i + 1]:
-                yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        yield from swaps(word)
     if len(word) >= _DROP_FROM:
         for i in range(len(word)):
             yield word[:i] + word[i + 1 :]

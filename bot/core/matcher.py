@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.core.faq import Entry
 from bot.core.models import Candidate
-from bot.core.text import WORDS_KEPT, Analyzer
+from bot.core.text import WORDS_KEPT, Analyzer, swaps
 
 # A word of three letters or fewer is looked up exactly: fuzzy matching on short words
 # mostly finds unrelated words ("amv" ~ "avm").
@@ -147,14 +146,8 @@ class Matcher:
         two edits and rejects it with the substitutions that make other words; a swap keeps
         the letters, so it counts as a typo that just passes.
         """
-        hits = process.extract(
-            term, self._vocabulary, scorer=OSA.distance, score_cutoff=1, limit=_FUZZY_CHOICES
-        )
-        return tuple(
-            (choice, similarity)
-            for choice, _, _ in hits
-            if len(choice) == len(term) and sorted(choice) == sorted(term)
-        )
+        found = [(s, similarity) for s in swaps(term) if s in self._postings]
+        return tuple(found[:_FUZZY_CHOICES])
 
     def _weight(self, matches: Iterable[tuple[str, float]]) -> float:
         """Weigh a query term by how distinctive the FAQ terms it matched are."""

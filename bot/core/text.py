@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -50,6 +50,14 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", bare).strip()
+
+
+def swaps(word: str) -> Iterator[str]:
+    """The word with two neighbouring, different letters swapped: the commonest slip of a
+    thumb ("otva" for "otav", "brnad" for "brand")."""
+    for i in range(len(word) - 1):
+        if word[i] != word[i + 1]:
+            yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 def looks_like_nonsense(token: str) -> bool:
