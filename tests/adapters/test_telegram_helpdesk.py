@@ -299,7 +299,7 @@ async def test_a_crisis_on_crisis_words_alone_also_gets_the_faq_answer_and_can_b
 ) -> None:
     await bot.register(ASKER, Role.STAFF, "Brummen")
     mark = len(bot.api.sent)
-    reply = await bot.ask(ASKER, "bedreiging van raadsleden")
+    reply = await bot.ask(ASKER, "raadslid bedreigd")
     # The crisis way first (recall first), and the FAQ's answer in case it was a question.
     assert reply.text.startswith("Direct gevaar? Bel 112.") and "Dit zegt de FAQ" in reply.text
     urgent = await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
@@ -342,7 +342,7 @@ async def test_withdrawing_an_after_hours_report_tells_no_region_that_was_never_
     bot = after_hours_bot
     await bot.register(ASKER, Role.STAFF, "Brummen")
     mark = len(bot.api.sent)
-    reply = await bot.ask(ASKER, "bedreiging van raadsleden")
+    reply = await bot.ask(ASKER, "raadslid bedreigd")
     await bot.api.wait_for(GROUP_ID, is_ticket, after=mark)
     withdrawn = await press_for(bot, ASKER, reply, "Geen noodgeval")
     assert "ingetrokken" in withdrawn.text

@@ -310,6 +310,26 @@ def test_fitting_writes_a_model_the_detector_loads_and_that_keeps_recall(
 
 
 @pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("ruik gas in de gang", True),
+        ("kelder opvang loopt onder water", True),
+        ("indringers op het terrein", True),
+        ("iemnad wil zich ophangen", True),  # a typo, and no urgency word
+        ("bewoner reageert niet meer", True),
+        ("het gas is duurder geworden voor de opvang", False),
+        ("de website ligt onder water", False),
+        ("de gemeente reageert niet meer op mijn mails", False),
+        ("we hangen posters op in het azc", False),
+    ],
+)
+def test_gas_water_intruders_and_a_life_at_risk_are_told_from_everyday_use(
+    text: str, crisis: bool
+) -> None:
+    assert DETECTOR.assess(text).crisis is crisis, text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "kinderen",
