@@ -19,6 +19,7 @@ import pytest
 
 from bot.config import HelpdeskSettings, Settings
 from bot.core.access import RULES, Act
+from bot.core.actions import Ack, decode
 from bot.core.clock import ManualClock
 from bot.core.desk import Desk, Sender
 from bot.core.models import Grant, Member, Role
@@ -152,7 +153,7 @@ async def member(w: World, p: Persona) -> Member | None:
 
 
 async def press(w: World, p: Persona, data: str, on: int | None = 77) -> Outcome:
-    answer = await w.desk.press(sender(p), data, on)
+    answer = await w.desk.press(sender(p), decode(data), on)
     return Outcome((*(r.text for r in answer.replies), answer.toast or ""))
 
 
@@ -161,7 +162,7 @@ async def say(w: World, p: Persona, text: str, *, crisis: bool = False) -> Outco
 
 
 async def group_press(w: World, p: Persona, data: str) -> Outcome:
-    answer = await w.desk.group_press(replace(sender(p), chat_id=GROUP), data)
+    answer = await w.desk.group_press(replace(sender(p), chat_id=GROUP), decode(data))
     return Outcome((answer.toast or "",))
 
 
@@ -422,8 +423,8 @@ async def build_world(path: Path, triage: Triage) -> None:
             who = await store.users.get(mayor)
             assert who is not None
             assert await pager.page(who, "Er is onrust bij de opvang") is None
-        await pager.press(on, on.user_id, "ack:2")
-        await pager.press(gone, gone.user_id, "ack:3")
+        await pager.press(on, on.user_id, Ack(2))
+        await pager.press(gone, gone.user_id, Ack(3))
         await pager.resolve_command(gone, "", "nl")
         await pager.offer_handover(on, "@piket_uit")
         await store.invites.create(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.config import parse_duration
+from bot.core.actions import Themes
 from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.desk import Desk, Sender
 from bot.core.models import Button, Member, Reply, Role
@@ -123,7 +124,7 @@ class ConsoleChat:
             if answer.toast and all(r.text != answer.toast for r in replies):
                 replies.insert(0, Reply(answer.toast))
         elif text.lower() in ("/themas", "/thema", "/themes"):
-            replies = list((await self.desk.press(sender, "themes")).replies)
+            replies = list((await self.desk.press(sender, Themes())).replies)
         elif text.lower().startswith("/crisis"):
             replies = await self.desk.message(sender, text[len("/crisis") :].strip(), crisis=True)
         elif text.lower().split(" ", 1)[0] == "/afgehandeld":

@@ -6,9 +6,30 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from bot.config import HelpdeskSettings
 from bot.core.access import OFFICERS, Act, may
+from bot.core.actions import (
+    AcceptHandover,
+    Ack,
+    Action,
+    AskPerson,
+    Claim,
+    CloseOwn,
+    CrisisKey,
+    FaqFeedback,
+    Forget,
+    NotUrgent,
+    Page,
+    PageFeedback,
+    PassOn,
+    Resolve,
+    SharePhone,
+    ShowEntry,
+    Theme,
+    Themes,
+)
 from bot.core.directory import Municipality
 from bot.core.ids import small_id
 from bot.core.limits import Kind, Limiter, Limits, Verdict
@@ -26,7 +47,6 @@ from bot.core.models import (
     Ticket,
     User,
 )
-from bot.core.paging import BUTTONS as PAGING_BUTTONS
 from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.text import clean
@@ -198,40 +218,50 @@ class Desk:
             reply = Reply(f"{reply.text}\n\n{note}", reply.buttons)
         return [Reply(reply.text, reply.buttons, self._keyboard(user))]
 
-    async def press(self, sender: Sender, action: str, on_message: int | None = None) -> Answer:
-        """Handle a button press in a private chat; unknown or forged data expires politely.
+    async def press(
+        self, sender: Sender, action: Action | None, on_message: int | None = None
+    ) -> Answer:
+        """Handle a button press in a private chat; None (data `decode` could not read: stale,
+        garbled or forged) and a button that belongs elsewhere expire politely.
 
         `on_message` is the message the button is on: feedback counts once for each.
         """
         member, user = await self.identify(sender)
+        match action:
+            case AskPerson():
+                return Answer(replies=(await self._ask_person(sender, member, user),))
+            case Page(offer):
+                return Answer(replies=tuple(await self._page(sender, member, user, offer)))
+            case Ack() | PassOn() | Resolve() | PageFeedback() | AcceptHandover():
+                return Answer(toast=await self.pager.press(member, sender.user_id, action))
+            case CloseOwn(ticket):
+                return Answer(replies=(await self._close_own(sender, member, user, ticket),))
+            case NotUrgent(ticket):
+                return Answer(replies=(await self._not_urgent(sender, member, user, ticket),))
+            case Forget():
+                await self.store.users.forget(sender.user_id)
+                return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
+            case FaqFeedback():
+                return await self._faq_feedback(sender, user, action, on_message)
+            case Themes() | Theme() | ShowEntry():
+                return Answer(replies=(self.triage.choose(action, user),))
+            case Claim() | CrisisKey() | SharePhone() | None:
+                return self._expired(user)  # not a button of a private chat's messages
+        assert_never(action)
+
+    async def _faq_feedback(
+        self, sender: Sender, user: User, vote: FaqFeedback, on_message: int | None
+    ) -> Answer:
         now = self.clock.now()
-        if action == "human":
-            return Answer(replies=(await self._ask_person(sender, member, user),))
-        kind, _, arg = action.partition(":")
-        if kind == "page":
-            return Answer(replies=tuple(await self._page(sender, member, user, arg)))
-        toast = await self.pager.press(member, sender.user_id, action)
-        if toast is not None or action.partition(":")[0] in PAGING_BUTTONS:
-            return Answer(toast=toast)
-        if kind == "done":
-            return Answer(replies=(await self._close_own(sender, member, user, arg),))
-        if kind == "calm":
-            return Answer(replies=(await self._not_urgent(sender, member, user, arg),))
-        if action == "forget":
-            await self.store.users.forget(sender.user_id)
-            return Answer(replies=(Reply(self.texts.get("forgotten", user.language)),))
-        if kind == "fb":
-            entry_id, _, verdict = arg.partition(":")
-            if self.triage.faq.entry(entry_id) is None or verdict not in ("up", "down"):
-                return self._expired(user)
-            if on_message is not None and not await self.store.notes.vote(
-                sender.user_id, on_message, now
-            ):
-                return Answer(toast=self.texts.get("feedback_counted", user.language))
-            await self.store.notes.feedback(entry_id, verdict == "up", now)
-            thanks = self.texts.get("feedback_thanks", user.language)
-            return Answer(toast=thanks, replies=(Reply(thanks),))
-        return Answer(replies=(self.triage.choose(action, user),))
+        if self.triage.faq.entry(vote.entry) is None:
+            return self._expired(user)  # an entry the FAQ no longer has
+        if on_message is not None and not await self.store.notes.vote(
+            sender.user_id, on_message, now
+        ):
+            return Answer(toast=self.texts.get("feedback_counted", user.language))
+        await self.store.notes.feedback(vote.entry, vote.helpful, now)
+        thanks = self.texts.get("feedback_thanks", user.language)
+        return Answer(toast=thanks, replies=(Reply(thanks),))
 
     async def my_data(self, sender: Sender) -> Reply:
         """Show what the bot keeps about the user."""
@@ -260,7 +290,7 @@ class Desk:
 
     def forget_prompt(self, user: User) -> Reply:
         """Ask before erasing a user's data."""
-        button = Button(self.texts.get("button_forget", user.language), "forget")
+        button = Button(self.texts.get("button_forget", user.language), Forget())
         return Reply(self.texts.get("forget_confirm", user.language), (button,))
 
     async def purge(self) -> int:
@@ -290,16 +320,14 @@ class Desk:
 
     # --- the agents' group ---------------------------------------------------------------
 
-    async def group_press(self, sender: Sender, action: str) -> Answer:
+    async def group_press(self, sender: Sender, action: Action | None) -> Answer:
         """Handle a button in the agents' group: claiming a ticket."""
         member, user = await self.identify(sender)
-        kind, _, arg = action.partition(":")
-        number = small_id(arg)
-        if kind != "claim" or number is None:
+        if not isinstance(action, Claim):
             return self._expired(user)
         if member is None or not may(member, Act.CLAIM):
             return Answer(toast=self.texts.get("group_not_agent", user.language))
-        ticket = await self.store.tickets.get(number)
+        ticket = await self.store.tickets.get(action.ticket)
         if ticket is None:
             return self._expired(user)
         if not await self.store.tickets.claim(
@@ -477,14 +505,17 @@ class Desk:
             elif buttons:
                 # The button names this offer: pressed again, or after the page, it pages no one.
                 offer = await self.store.drafts.offer_page(sender.user_id, self.clock.now())
-                buttons = tuple(replace(b, action=f"page:{offer}") for b in buttons)
+                buttons = tuple(
+                    replace(b, action=Page(offer)) if isinstance(b.action, Page) else b
+                    for b in buttons
+                )
         else:
             held, ticket = await self._crisis_ticket(sender, member, user, question, decision)
             if held is not None:
                 return [Reply(f"{reply.text}\n\n{held}", (), self._keyboard(user), urgent=True)]
             if decision.likely and ticket is not None:
                 label = self.texts.get("button_not_urgent", user.language)
-                buttons = (*buttons, Button(label, f"calm:{ticket.id}"))
+                buttons = (*buttons, Button(label, NotUrgent(ticket.id)))
         return [Reply(reply.text, buttons, self._keyboard(user), urgent=True)]
 
     async def _crisis_ticket(
@@ -508,7 +539,7 @@ class Desk:
         return self.texts.get("limit_crisis", user.language), None
 
     async def _not_urgent(
-        self, sender: Sender, member: Member | None, user: User, ref: str
+        self, sender: Sender, member: Member | None, user: User, ref: int
     ) -> Reply:
         """ "Geen noodgeval, alleen een vraag": the asker withdraws their urgent ticket; the
         agents (and the region's account managers, if told) hear it was no emergency."""
@@ -543,7 +574,7 @@ class Desk:
         return Reply(f"{reply.text}\n\n{still}", buttons)
 
     async def _close_own(
-        self, sender: Sender, member: Member | None, user: User, ref: str
+        self, sender: Sender, member: Member | None, user: User, ref: int
     ) -> Reply:
         """ "Mijn vraag is beantwoord": the asker closes their own ticket; the agents hear."""
         ticket = await self._asker_closes(sender, member, ref, Act.CLOSE_OWN)
@@ -553,12 +584,11 @@ class Desk:
         return Reply(self.texts.get("ticket_closed_by_you", user.language, id=ticket.id))
 
     async def _asker_closes(
-        self, sender: Sender, member: Member | None, ref: str, act: Act
+        self, sender: Sender, member: Member | None, ref: int, act: Act
     ) -> Ticket | None:
         """Close the sender's own open ticket named by a button; None when it is not theirs,
         not open, or not theirs to close. An urgent-only withdrawal checks urgency first."""
-        number = small_id(ref)
-        ticket = await self.store.tickets.get(number) if number is not None else None
+        ticket = await self.store.tickets.get(ref)
         if ticket is None or ticket.user_id != sender.user_id or not ticket.is_open:
             return None
         if not may(member, act) or (act is Act.NOT_URGENT and not ticket.urgent):
@@ -578,7 +608,7 @@ class Desk:
         """ "Mijn vraag is beantwoord", for those who may close their own ticket."""
         if not may(member, Act.CLOSE_OWN):
             return ()
-        return (Button(self.texts.get("button_answered", language), f"done:{ticket.id}"),)
+        return (Button(self.texts.get("button_answered", language), CloseOwn(ticket.id)),)
 
     async def _post_to_ticket(
         self, ticket: Ticket, kept: str, posted: str, now: datetime, *, origin: int | None = None
@@ -644,16 +674,15 @@ class Desk:
         return self.texts.get("ticket_opened", user.language, id=opened.id)
 
     async def _page(
-        self, sender: Sender, member: Member | None, user: User, offer: str
+        self, sender: Sender, member: Member | None, user: User, offer: int | None
     ) -> list[Reply]:
         if member is None or not may(member, Act.PAGE):
             return [Reply(self.texts.get("page_not_allowed", user.language))]
         refusal = await self.pager.open_page(member)
         if refusal is not None:
             return [replace(refusal, urgent=True)]
-        number = small_id(offer)
         question = (
-            None if number is None else await self.store.drafts.take_offer(sender.user_id, number)
+            None if offer is None else await self.store.drafts.take_offer(sender.user_id, offer)
         )
         if question is None:
             # An old button (its page handled, or pressed twice): page only on a fresh report.
@@ -704,7 +733,7 @@ class Desk:
                 chat_id=self.helpdesk.chat_id,
                 text=post,
                 dedupe_key=f"ticket:{ticket.id}",
-                buttons=(Button(self.texts.get("button_claim", "nl"), f"claim:{ticket.id}"),),
+                buttons=(Button(self.texts.get("button_claim", "nl"), Claim(ticket.id)),),
                 urgent=urgent,
                 purpose="ticket",
                 ref=ticket.id,
@@ -788,8 +817,8 @@ class Desk:
         if not user.is_mayor:
             return ()
         return (
-            Button(self.texts.get("crisis_button", user.language), "crisis"),
-            Button(self.texts.get("button_share_phone", user.language), "share_phone"),
+            Button(self.texts.get("crisis_button", user.language), CrisisKey()),
+            Button(self.texts.get("button_share_phone", user.language), SharePhone()),
         )
 
     def _expired(self, user: User) -> Answer:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core.actions import Ack, Action, PageFeedback, PassOn, Resolve
 from bot.core.clock import later
 from bot.core.roster import Plan, Responder
 
@@ -74,7 +75,7 @@ class Notice:
     chat_id: int
     key: str
     values: Mapping[str, str] = field(default_factory=dict)
-    buttons: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[tuple[str, Action], ...] = ()
     dedupe: str = ""
     to_admins: bool = False
 
@@ -232,8 +233,8 @@ def resolve(esc: Escalation, by: int, note: str, now: datetime) -> Transition | 
         return Refusal("not_in_plan")
     done = replace(esc, state=State.RESOLVED, closed_at=now, deadline=None)
     feedback = (
-        ("button_helpful", f"escfb:{esc.id}:up"),
-        ("button_not_helpful", f"escfb:{esc.id}:down"),
+        ("button_helpful", PageFeedback(esc.id, helpful=True)),
+        ("button_not_helpful", PageFeedback(esc.id, helpful=False)),
     )
     notices = [_to_mayor(done, "mayor_resolved", buttons=feedback, note=note)]
     notices += [
@@ -342,9 +343,9 @@ def _exhaust(
 
 def _pages(esc: Escalation, level: int) -> tuple[Notice, ...]:
     buttons = (
-        ("button_ack", f"ack:{esc.id}"),
-        ("button_pass", f"pass:{esc.id}"),
-        ("button_resolve", f"resolve:{esc.id}"),
+        ("button_ack", Ack(esc.id)),
+        ("button_pass", PassOn(esc.id)),
+        ("button_resolve", Resolve(esc.id)),
     )
     return tuple(
         _notice(esc, r, "page", buttons=buttons, level=str(level))
@@ -356,14 +357,14 @@ def _notice(
     esc: Escalation,
     to: Responder,
     key: str,
-    buttons: tuple[tuple[str, str], ...] = (),
+    buttons: tuple[tuple[str, Action], ...] = (),
     **values: str,
 ) -> Notice:
     return Notice(to.chat_id, key, {**_values(esc), **values}, buttons, _key(esc, key, to.user_id))
 
 
 def _to_mayor(
-    esc: Escalation, key: str, buttons: tuple[tuple[str, str], ...] = (), **values: str
+    esc: Escalation, key: str, buttons: tuple[tuple[str, Action], ...] = (), **values: str
 ) -> Notice:
     return Notice(
         esc.mayor_chat, key, {**_values(esc), **values}, buttons, _key(esc, key, esc.mayor_id)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.core.actions import Action
+
 
 class Role(StrEnum):
     """What a user is to the helpdesk; decides routes and permissions."""
@@ -98,7 +100,7 @@ class Button:
     """A choice offered under a reply; `action` is what pressing it asks the desk."""
 
     label: str
-    action: str
+    action: Action
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,14 @@ from typing import Protocol
 
 from bot.config import Contacts
 from bot.core.access import Act, may
+from bot.core.actions import (
+    AcceptHandover,
+    Ack,
+    PageFeedback,
+    PagingAction,
+    PassOn,
+    Resolve,
+)
 from bot.core.clock import AMSTERDAM
 from bot.core.escalation import (
     Escalation,
@@ -52,12 +60,13 @@ _OFFER_VALID = timedelta(hours=1)
 
 
 # The paging buttons, by the word their data starts with.
-BUTTONS = {
-    "ack": Act.ACK,
-    "pass": Act.PASS,
-    "resolve": Act.RESOLVE,
-    "escfb": Act.PAGE_FEEDBACK,
-    "ho": Act.ACCEPT_HANDOVER,
+# Who may press a paging button at all; whether it is theirs is decided on the page.
+_ACTS: dict[type[PagingAction], Act] = {
+    Ack: Act.ACK,
+    PassOn: Act.PASS,
+    Resolve: Act.RESOLVE,
+    PageFeedback: Act.PAGE_FEEDBACK,
+    AcceptHandover: Act.ACCEPT_HANDOVER,
 }
 
 
@@ -142,38 +151,36 @@ class Pager:
             await self._begin(officer, "TEST", None, Plan(levels=((me,),)), test=True)
         return None
 
-    async def press(self, member: Member | None, user_id: int, action: str) -> str | None:
-        """Handle a paging button; return a short text for the presser, None if not ours."""
-        kind, _, rest = action.partition(":")
-        arg, _, extra = rest.partition(":")
-        act = BUTTONS.get(kind)
-        if act is None:
-            return None
+    async def press(self, member: Member | None, user_id: int, action: PagingAction) -> str | None:
+        """Handle a paging button; return a short text for the presser (None: nothing to say,
+        the messages it causes say it)."""
         lang = member.language if member else "nl"
-        number = small_id(arg)
-        if number is None or not may(member, act):
-            log.warning("%s button %r refused to user %d", act.value, action[:64], user_id)
-            return self.texts.get("button_expired", lang)  # forged, garbled or not theirs
-        if kind == "ho":
-            return await self._accept_handover(member, user_id, number)
+        act = _ACTS[type(action)]
+        if not may(member, act):
+            log.warning("%s button %r refused to user %d", act.value, action, user_id)
+            return self.texts.get("button_expired", lang)  # not theirs
+        if isinstance(action, AcceptHandover):
+            return await self._accept_handover(member, user_id, action.offer)
         async with self._lock:
-            esc = await self.store.escalation(number)
+            esc = await self.store.escalation(action.page)
             if esc is None:
                 return self.texts.get("button_expired", lang)
-            if kind == "escfb":
-                if user_id != esc.mayor_id or extra not in ("up", "down"):
+            if isinstance(action, PageFeedback):
+                if user_id != esc.mayor_id:
                     return self.texts.get("button_expired", lang)
-                if not await self.store.feedback(esc.id, extra == "up"):
+                if not await self.store.feedback(esc.id, action.helpful):
                     return self.texts.get("feedback_counted", lang)
                 return self.texts.get("feedback_thanks", lang)
             now = self.clock.now()
             name = member.label if member else str(user_id)
-            if kind == "ack":
-                outcome: Transition | Refusal = acknowledge(esc, user_id, now, self.policy)
-            elif kind == "pass":
-                outcome = pass_on(esc, user_id, f"doorgezet door {name}", now, self.policy)
-            else:
-                outcome = resolve(esc, user_id, "", now)
+            outcome: Transition | Refusal
+            match action:
+                case Ack():
+                    outcome = acknowledge(esc, user_id, now, self.policy)
+                case PassOn():
+                    outcome = pass_on(esc, user_id, f"doorgezet door {name}", now, self.policy)
+                case Resolve():
+                    outcome = resolve(esc, user_id, "", now)
             return await self._settle(outcome, lang)
 
     async def relay(self, member: Member, text: str, reply_to: int | None) -> list[Reply] | None:
@@ -369,7 +376,7 @@ class Pager:
         offer_id = await self.store.offer_handover(
             member.user_id, target.user_id, now, now + _OFFER_VALID
         )
-        button = Button(self.texts.get("button_accept", target.language), f"ho:{offer_id}")
+        button = Button(self.texts.get("button_accept", target.language), AcceptHandover(offer_id))
         await self.store.send(Outgoing(target.chat_id, offer, f"ho:{offer_id}", (button,)), now)
         return Reply(self.texts.get("handover_sent", lang, name=target.label))
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Contacts
+from bot.core.actions import AskPerson, FaqFeedback, Page, ShowEntry, Theme, Themes
 from bot.core.directory import Municipality
 from bot.core.faq import Entry, Faq
 from bot.core.models import Button, Decision, Reply, Route
@@ -43,32 +44,34 @@ class Replies:
             as_of=self.texts.month_year(entry.as_of, language),
         )
         buttons = (
-            Button(self.texts.get("button_helpful", language), f"fb:{entry.id}:up"),
-            Button(self.texts.get("button_not_helpful", language), f"fb:{entry.id}:down"),
-            Button(self.texts.get("button_ask_person", language), "human"),
+            Button(self.texts.get("button_helpful", language), FaqFeedback(entry.id, helpful=True)),
+            Button(
+                self.texts.get("button_not_helpful", language), FaqFeedback(entry.id, helpful=False)
+            ),
+            Button(self.texts.get("button_ask_person", language), AskPerson()),
         )
         known = [i for i in others if self.faq.entry(i) is not None]
         if not known:
             return Reply(text=f"{body}\n\n{footer}", buttons=buttons)
-        alternatives = tuple(Button(self.question(i, language), f"faq:{i}") for i in known)
+        alternatives = tuple(Button(self.question(i, language), ShowEntry(i)) for i in known)
         other = self.texts.get("answer_others", language)
         return Reply(text=f"{body}\n\n{footer}\n\n{other}", buttons=alternatives + buttons)
 
     def clarify(self, decision: Decision, language: str) -> Reply:
         """Offer the candidate questions as buttons, plus 'none of these'."""
         buttons = [
-            Button(self.question(entry_id, language), f"faq:{entry_id}")
+            Button(self.question(entry_id, language), ShowEntry(entry_id))
             for entry_id in decision.alternatives
         ]
-        buttons.append(Button(self.texts.get("button_none", language), "human"))
+        buttons.append(Button(self.texts.get("button_none", language), AskPerson()))
         return Reply(text=self.texts.get("clarify", language), buttons=tuple(buttons))
 
     def smalltalk(self, language: str, *, empty: bool = False, thanks: bool = False) -> Reply:
         """Say what the bot can do and how to reach a person (after thanks: you're welcome,
         and what next)."""
         key = "empty" if empty else "thanks" if thanks else "smalltalk"
-        themes = Button(self.texts.get("themes", language).rstrip(":"), "themes")
-        human = Button(self.texts.get("button_ask_person", language), "human")
+        themes = Button(self.texts.get("themes", language).rstrip(":"), Themes())
+        human = Button(self.texts.get("button_ask_person", language), AskPerson())
         return Reply(text=self.texts.get(key, language), buttons=(themes, human))
 
     def handoff(self, when: str, language: str) -> Reply:
@@ -144,7 +147,7 @@ class Replies:
             key = "crisis_after_hours_mayor_auto" if auto_page else "crisis_after_hours_mayor"
             body = self.texts.get(key, language, ngb_phone=c.ngb_phone)
             if not auto_page:
-                buttons = (Button(self.texts.get("button_page", language), "page"),)
+                buttons = (Button(self.texts.get("button_page", language), Page()),)
         else:
             opening = self.opening_phrase(decision.next_opening, now, language)
             body = self.texts.get(
@@ -166,14 +169,10 @@ class Replies:
             contact=contact_text,
         )
 
-    def handoff_pending(self, language: str) -> Reply:
-        """Say the question goes to a person, without promising a time."""
-        return self.handoff(self.texts.get("handoff_when_unknown", language), language)
-
     def themes(self, language: str) -> Reply:
         """List the themes as buttons."""
         buttons = tuple(
-            Button(f"{t.emoji} {t.title_en if language == 'en' else t.title}", f"theme:{t.id}")
+            Button(f"{t.emoji} {t.title_en if language == 'en' else t.title}", Theme(t.id))
             for t in self.faq.themes
         )
         return Reply(text=self.texts.get("themes", language), buttons=buttons)
@@ -184,8 +183,8 @@ class Replies:
         if theme is None:
             return None
         entries = self.faq.in_theme(theme_id)
-        buttons = [Button(self.question(e.id, language), f"faq:{e.id}") for e in entries]
-        buttons.append(Button(self.texts.get("button_back", language), "themes"))
+        buttons = [Button(self.question(e.id, language), ShowEntry(e.id)) for e in entries]
+        buttons.append(Button(self.texts.get("button_back", language), Themes()))
         title = theme.title_en if language == "en" else theme.title
         text = self.texts.get("theme_questions", language, emoji=theme.emoji, title=title)
         return Reply(text=text, buttons=tuple(buttons))
@@ -196,10 +195,6 @@ class Replies:
         if entry is None:
             return entry_id
         return entry.question_en if language == "en" and entry.question_en else entry.question
-
-    def feedback_thanks(self, language: str) -> Reply:
-        """Thank the user for a 👍 or 👎."""
-        return Reply(text=self.texts.get("feedback_thanks", language))
 
     def unknown_choice(self, language: str) -> Reply:
         """Answer a button that is stale or forged."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import Settings
+from bot.core.actions import ShowEntry, Theme, Themes
 from bot.core.calibration import Calibration
 from bot.core.crisis import CrisisDetector, Verdict
 from bot.core.directory import Directory, Municipality
@@ -118,23 +119,19 @@ class Triage:
             return self.replies.guest_handoff(language)
         return self.replies.handoff_at(decision.next_opening, inquiry.at, language)
 
-    def choose(self, action: str, user: User) -> Reply:
-        """Answer a button: 'themes', 'theme:<id>', 'faq:<id>', 'fb:<id>:up|down' or 'human'."""
+    def choose(self, action: Themes | Theme | ShowEntry, user: User) -> Reply:
+        """Answer a browsing button: the themes, one theme's questions, or an entry."""
         language = user.language
-        kind, _, arg = action.partition(":")
-        if kind == "themes" and not arg:
-            return self.replies.themes(language)
-        if kind == "theme":
-            return self.replies.theme(arg, language) or self.replies.unknown_choice(language)
-        if kind == "faq":
-            entry = self.faq.entry(arg)
-            if entry is not None:
+        match action:
+            case Themes():
+                return self.replies.themes(language)
+            case Theme(theme):
+                return self.replies.theme(theme, language) or self.replies.unknown_choice(language)
+            case ShowEntry(entry_id):
+                entry = self.faq.entry(entry_id)
+                if entry is None:  # a button from before the FAQ changed
+                    return self.replies.unknown_choice(language)
                 return self.replies.answer(entry, language, self.place(user))
-        if kind == "fb" and self.faq.entry(arg.partition(":")[0]) is not None:
-            return self.replies.feedback_thanks(language)
-        if kind == "human" and not arg:
-            return self.replies.handoff_pending(language)
-        return self.replies.unknown_choice(language)
 
     def _best_part(self, text: str, limit: int) -> tuple[str, Ranking]:
         """The part of a message that best finds an FAQ entry (the whole of a short one),

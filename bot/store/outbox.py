@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -10,9 +11,12 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.actions import decode, encode
 from bot.core.models import Button, Outgoing
 from bot.core.text import units
 from bot.store.rows import stamp
+
+log = logging.getLogger(__name__)
 
 # next_attempt_at of a message to send at once: sorts before every stamp, so it is due
 # whatever clock compares (tests run the desk on a fixed date and the courier on real time).
@@ -171,8 +175,8 @@ class Outbox:
 def _payload(message: Outgoing) -> dict[str, Any]:
     return {
         "text": message.text,
-        "buttons": [[b.label, b.action] for b in message.buttons],
-        "keyboard": [[b.label, b.action] for b in message.keyboard],
+        "buttons": [[b.label, encode(b.action)] for b in message.buttons],
+        "keyboard": [[b.label, encode(b.action)] for b in message.keyboard],
         "thread_id": message.thread_id,
         "reply_to": message.reply_to,
         "topic": message.topic,
@@ -189,8 +193,8 @@ def _message(row: aiosqlite.Row) -> Outgoing:
         chat_id=row["chat_id"],
         text=payload["text"],
         dedupe_key=row["dedupe_key"],
-        buttons=tuple(Button(label, action) for label, action in payload["buttons"]),
-        keyboard=tuple(Button(label, action) for label, action in payload.get("keyboard", [])),
+        buttons=_buttons(payload["buttons"]),
+        keyboard=_buttons(payload.get("keyboard", [])),
         thread_id=payload["thread_id"],
         reply_to=payload["reply_to"],
         topic=payload.get("topic"),
@@ -200,3 +204,15 @@ def _message(row: aiosqlite.Row) -> Outgoing:
         batch=row["batch"],
         origin=row["origin"],
     )
+
+
+def _buttons(stored: list[list[str]]) -> tuple[Button, ...]:
+    """The buttons of a stored message; one this version cannot read is left off, not sent."""
+    buttons = []
+    for label, data in stored:
+        action = decode(data)
+        if action is None:
+            log.error("outbox button %r is not one this version knows; left off", data)
+        else:
+            buttons.append(Button(label, action))
+    return tuple(buttons)

@@ -163,8 +163,10 @@ async def test_urgent_tickets_are_sent_before_routine_ones(bot: Harness) -> None
 
     store = await Store.open(bot.settings.database)
     try:
-        await store.outbox.put(Outgoing(GROUP_ID, "routine", "r1"), bot.clock.now())
-        await store.outbox.put(Outgoing(GROUP_ID, "urgent", "u1", urgent=True), bot.clock.now())
+        # One transaction: the courier must not find the routine one alone in between.
+        async with store.transaction():
+            await store.outbox.put(Outgoing(GROUP_ID, "routine", "r1"), bot.clock.now())
+            await store.outbox.put(Outgoing(GROUP_ID, "urgent", "u1", urgent=True), bot.clock.now())
     finally:
         await store.close()
     await bot.api.until(

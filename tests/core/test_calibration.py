@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.calibrate import user_questions
 from bot.config import MatchingSettings
+from bot.core.actions import FaqFeedback, ShowEntry
 from bot.core.calibration import FEATURES, Calibration, features
 from bot.core.faq import load_faq
 from bot.core.logistic import probability
@@ -95,10 +96,15 @@ def test_a_likely_but_unsure_answer_offers_the_next_candidates(triage: Triage) -
     inquiry = Inquiry(text="gzza?", user=User(), at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     reply = triage.compose(decision, inquiry)
     assert "Bedoelde je iets anders?" in reply.text
-    assert reply.buttons[0].action == "faq:otav-wat-is-het"
-    assert [b.action for b in reply.buttons[1:3]] == ["fb:gzza:up", "fb:gzza:down"]
+    assert reply.buttons[0].action == ShowEntry("otav-wat-is-het")
+    assert [b.action for b in reply.buttons[1:3]] == [
+        FaqFeedback("gzza", helpful=True),
+        FaqFeedback("gzza", helpful=False),
+    ]
     sure = triage.compose(replace(decision, others=()), inquiry)
-    assert "Bedoelde je" not in sure.text and sure.buttons[0].action == "fb:gzza:up"
+    assert "Bedoelde je" not in sure.text and sure.buttons[0].action == FaqFeedback(
+        "gzza", helpful=True
+    )
 
 
 def test_every_user_question_for_the_fit_names_an_entry_of_the_bundled_faq() -> None:

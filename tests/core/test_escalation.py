@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.actions import Ack, PageFeedback, PassOn, Resolve
 from bot.core.clock import AMSTERDAM
 from bot.core.escalation import (
     Escalation,
@@ -104,9 +105,9 @@ def test_start_pages_level_one_and_tells_the_mayor_who() -> None:
     assert officer.values["level"] == "1"
     assert officer.values["phone"] == "+31612345678"
     assert officer.buttons == (
-        ("button_ack", "ack:7"),
-        ("button_pass", "pass:7"),
-        ("button_resolve", "resolve:7"),
+        ("button_ack", Ack(7)),
+        ("button_pass", PassOn(7)),
+        ("button_resolve", Resolve(7)),
     )
     assert mayor.values["names"] == "Anna"
 
@@ -365,8 +366,8 @@ def test_resolve_closes_and_asks_the_mayor_whether_it_helped() -> None:
     mayor = step.notices[0]
     assert mayor.values["note"] == "politie ter plaatse"
     assert mayor.buttons == (
-        ("button_helpful", "escfb:7:up"),
-        ("button_not_helpful", "escfb:7:down"),
+        ("button_helpful", PageFeedback(7, helpful=True)),
+        ("button_not_helpful", PageFeedback(7, helpful=False)),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.actions import Page, ShowEntry
 from bot.core.clock import AMSTERDAM
 from bot.core.models import Inquiry, Role, Route, User
 from bot.core.triage import Triage
@@ -50,7 +51,7 @@ def test_crisis_message_routes_by_hours_and_role(triage: Triage, role: Role, mom
     assert outcome.decision.crisis
     reply = outcome.replies[0]
     assert reply.text.startswith("Direct gevaar? Bel 112.")
-    pages = [b for b in reply.buttons if b.action == "page"]
+    pages = [b for b in reply.buttons if isinstance(b.action, Page)]
     assert bool(pages) is (outcome.decision.route is Route.CRISIS_AFTER_HOURS_MAYOR)
 
 
@@ -168,7 +169,7 @@ def test_english_user_gets_english_crisis_reply(triage: Triage) -> None:
 def test_accountmanager_answer_names_the_askers_region(triage: Triage) -> None:
     when, _ = MOMENTS["weekday 10:00"]
     who = User(role=Role.STAFF, municipality="Súdwest-Fryslân", verified=True)
-    reply = triage.choose("faq:accountmanager-regio", who)
+    reply = triage.choose(ShowEntry("accountmanager-regio"), who)
     assert "Súdwest-Fryslân valt in regio Noord" in reply.text
     assert when
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import HelpdeskSettings, Settings
+from bot.core.actions import FaqFeedback
 from bot.core.clock import ManualClock
 from bot.core.desk import Desk, Sender
 from bot.core.triage import Triage
@@ -38,7 +39,7 @@ async def test_unanswered_questions_name_nobody_and_go_after_the_retention_perio
             await desk.message(GUEST, UNKNOWN)
             answer = await desk.message(GUEST, "wat is het gzza")
             assert answer[0].buttons
-            await desk.press(GUEST, "fb:gzza:up", on_message=12)
+            await desk.press(GUEST, FaqFeedback("gzza", helpful=True), on_message=12)
         with sqlite3.connect(path) as db:
             kept = db.execute("SELECT * FROM unanswered").fetchall()
             columns = [c[1] for c in db.execute("PRAGMA table_info(unanswered)")]

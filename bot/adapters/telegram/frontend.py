@@ -11,6 +11,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.core.actions import Themes, decode
 from bot.core.desk import Desk, Sender
 from bot.core.models import Outgoing, Reply
 from bot.core.text import clean
@@ -90,7 +91,7 @@ class Frontend:
 
     async def themes(self, update: Update, context: Context) -> None:
         """/themas: browse the FAQ by theme."""
-        answer = await self.desk.press(_sender(update), "themes")
+        answer = await self.desk.press(_sender(update), Themes())
         await self._send(update, answer.replies)
 
     async def crisis(self, update: Update, context: Context) -> None:
@@ -197,12 +198,12 @@ class Frontend:
             await self.stranger(update, context)
             return
         sender = _sender(update)
-        data = query.data or ""
+        action = decode(query.data or "")
         on_message = query.message.message_id if query.message is not None else None
         answer = (
-            await self.desk.press(sender, data, on_message)
+            await self.desk.press(sender, action, on_message)
             if in_private
-            else await self.desk.group_press(sender, data)
+            else await self.desk.group_press(sender, action)
         )
         # After commit: Telegram's answer must not hold the transaction open.
         self.store.transaction.on_commit(lambda: query.answer(_toast(answer.toast)))

@@ -14,6 +14,7 @@ from telegram import Bot, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from bot.core.actions import Page, decode
 from bot.core.models import Outgoing
 from bot.core.ports import Clock
 from bot.core.texts import Texts, language_of
@@ -221,8 +222,8 @@ class Intake:
             return None
         lang = _language(update)
         query = update.callback_query
-        pressed = (query.data or "").partition(":")[0] if query is not None else ""
-        key = "apology_page" if pressed == "page" else "apology"
+        pressed = decode(query.data or "") if query is not None else None
+        key = "apology_page" if isinstance(pressed, Page) else "apology"
         return Outgoing(
             chat_id=chat.id,
             text=self.texts.get(key, lang, ngb_phone=self.ngb_phone),

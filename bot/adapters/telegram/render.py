@@ -13,6 +13,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.core.actions import MAX_BYTES, SharePhone, encode
 from bot.core.models import Button, Outgoing, Reply
 from bot.core.text import units
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Telegram's limit, counted in UTF-16 code units (an emoji is two).
 MAX_TEXT = 4096
-MAX_CALLBACK_BYTES = 64
+MAX_CALLBACK_BYTES = MAX_BYTES
 # Buttons with labels this short share a row (👍 / 👎); longer ones get a row each.
 _SHORT_LABEL = 16
 
@@ -68,10 +69,11 @@ def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     """Lay out buttons, short ones side by side; drop any whose data Telegram would refuse."""
     rows: list[list[InlineKeyboardButton]] = []
     for button in buttons:
-        if len(button.action.encode()) > MAX_CALLBACK_BYTES:
-            log.error("button data too long, left out: %r", button.action)
+        data = encode(button.action)
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            log.error("button data too long, left out: %r", data)
             continue
-        key = InlineKeyboardButton(button.label, callback_data=button.action)
+        key = InlineKeyboardButton(button.label, callback_data=data)
         last = rows[-1] if rows else None
         if last and len(last) == 1 and _short(last[0].text) and _short(button.label):
             last.append(key)
@@ -95,7 +97,8 @@ def _markup(buttons: Sequence[Button], keyboard: Sequence[Button]) -> Markup:
         return inline_keyboard(buttons)
     if keyboard:
         keys = [
-            [KeyboardButton(b.label, request_contact=b.action == "share_phone")] for b in keyboard
+            [KeyboardButton(b.label, request_contact=isinstance(b.action, SharePhone))]
+            for b in keyboard
         ]
         return ReplyKeyboardMarkup(keys, resize_keyboard=True, is_persistent=True)
     return None
