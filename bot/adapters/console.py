@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.config import parse_duration
-from bot.core.actions import Themes
 from bot.core.clock import AMSTERDAM, parse_moment
+from bot.core.commands import COMMANDS, Call, Where, find, split
+from bot.core.commands import HELP as HELP_COMMAND
 from bot.core.desk import Desk, Sender
 from bot.core.models import Button, Member, Reply, Role
 from bot.core.roster import Shift
@@ -17,9 +19,7 @@ from bot.store.sqlite import Store
 
 HELP = """Typ een vraag, of:
   <nummer>             kies een knop uit het laatste antwoord
-  /themas              blader door de onderwerpen
-  /crisis [tekst]      meld een acute crisis
-  /afgehandeld [tekst] sluit als piketfunctionaris de oproep die je aannam
+{commands}
   :role ROL            speel een andere gebruiker ({roles})
   :municipality NAAM   kies de gemeente van de gebruiker
   :at 2026-11-21T23:30 doe alsof het dat tijdstip is (:at now voor de echte tijd)
@@ -123,25 +123,20 @@ class ConsoleChat:
             # Telegram shows a toast as a pop-up; here it is printed, unless a reply says it.
             if answer.toast and all(r.text != answer.toast for r in replies):
                 replies.insert(0, Reply(answer.toast))
-        elif text.lower() in ("/themas", "/thema", "/themes"):
-            replies = list((await self.desk.press(sender, Themes())).replies)
-        elif text.lower().startswith("/crisis"):
-            replies = await self.desk.message(sender, text[len("/crisis") :].strip(), crisis=True)
-        elif text.lower().split(" ", 1)[0] == "/afgehandeld":
-            replies = await self._resolve(sender, text[len("/afgehandeld") :].strip())
-        elif text.lower() in ("/start", "/help"):
-            _, user = await self.desk.identify(sender)
-            replies = [self.desk.help(user)]
+        elif (typed := split(text)) is not None:
+            replies = await self._slash(sender, *typed)
         else:
             replies = await self.desk.message(sender, line)
         shown = [self._show(r) for r in replies]
         return "\n".join(shown + await self._deliveries())
 
-    async def _resolve(self, sender: Sender, note: str) -> list[Reply]:
-        """/afgehandeld [note]: the duty officer closes the page they hold."""
-        member, user = await self.desk.identify(sender)
-        reply = await self.desk.pager.resolve_command(member, note, user.language)
-        return [reply] if reply else []
+    async def _slash(self, sender: Sender, name: str, args: str) -> list[Reply]:
+        """A command, from the table Telegram uses; an agents' group command is typed as if
+        in that group, an unknown one gets the help."""
+        command = find(name, Where.PRIVATE)
+        if command is None and (command := find(name, Where.GROUP)) is not None:
+            sender = replace(sender, chat_id=HELPDESK_CHAT)
+        return await (command or HELP_COMMAND).run(self.desk, Call(sender, args))
 
     def _show(self, reply: Reply) -> str:
         self.options = reply.buttons or self.options
@@ -169,7 +164,7 @@ class ConsoleChat:
         arg = arg.strip()
         roles = ", ".join(r.value for r in Role)
         if name == "help":
-            return HELP.format(roles=roles)
+            return HELP.format(roles=roles, commands=self._commands())
         if name == "role":
             if arg not in {r.value for r in Role}:
                 return f"Onbekende rol {arg!r}. Kies uit: {roles}."
@@ -189,6 +184,12 @@ class ConsoleChat:
             await self._save()
             return f"Taal: {arg}."
         return f"Onbekend commando :{name}. Typ :help voor de commando's."
+
+    def _commands(self) -> str:
+        texts = self.desk.texts
+        return "\n".join(
+            f"  /{c.name:<19} {texts.get(f'command_{c.name}', self.language)}" for c in COMMANDS
+        )
 
     async def _save(self) -> None:
         """Store the simulated user the way an invite would."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.commands import COMMANDS, Where
 from tests.helpers import run_cli
 
 
@@ -76,3 +77,32 @@ def test_odd_input_gets_a_polite_reply(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout.count("bot> ") >= 4
+
+
+def test_every_command_telegram_has_runs_in_the_console_and_none_becomes_a_ticket(
+    tmp_path: Path,
+) -> None:
+    typed = [f"/{c.name}" for c in COMMANDS if c.where is Where.PRIVATE and c.name != "crisis"]
+    stdin = ":role duty_officer\n" + "".join(f"{line}\n" for line in typed)
+    result = run_cli("shell", stdin=stdin, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    assert "🎫 Vraag" not in out and "staat bij de helpdesk" not in out
+    assert "Piket nu:" in out  # /piket
+    assert "Dit bewaar ik van je:" in out  # /mijngegevens
+    assert "PIKETOPROEP #1 · TEST" in out  # /testpiket
+    assert "Typ /doorzetten met het nummer van de oproep" in out  # /doorzetten
+    assert "Typ /annuleer met het nummer" in out  # /annuleer
+    assert "Gebruik: /overdracht @gebruikersnaam" in out  # /overdracht
+
+
+def test_an_agent_closes_a_ticket_with_sluit_in_the_console(tmp_path: Path) -> None:
+    stdin = ":role agent\nmag een sporthal?\n/sluit 1\n/sluit 1\n/onbekend\n"
+    result = run_cli("shell", stdin=stdin, cwd=tmp_path)
+    out = result.stdout
+    assert "→ aan de helpdesk: 🎫 Vraag #1" in out
+    assert "✅ #1 is gesloten door jij; de vrager is ingelicht." in out
+    assert "Vraag #1 is al gesloten" in out  # the second /sluit
+    assert "Zo werk ik:" in out  # an unknown command gets the help, not a ticket
+    assert "Vraag #2" not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import sys
@@ -60,8 +61,12 @@ async def test_an_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
 async def test_sigterm_stops_the_bot_cleanly(api: BotApiServer, tmp_path: Path) -> None:
     bot = BotProcess(write_config(tmp_path, api, ack_timeout="5m", sweep="2s"), api)
     await bot.start()
-    languages = [p.get("language_code") for m, p in api.calls if m == "setMyCommands"]
-    assert sorted(languages, key=str) == [None, "en"]
+    menus = {p.get("language_code"): p for m, p in api.calls if m == "setMyCommands"}
+    assert sorted(menus, key=str) == [None, "en"]
+    dutch = json.loads(menus[None]["commands"])
+    assert {"command": "piket", "description": "Wie heeft piket (piket, helpdesk, beheer)"} in dutch
+    assert "sluit" not in [c["command"] for c in dutch]  # the agents' group's, not the menu's
+    assert len(json.loads(menus["en"]["commands"])) == len(dutch)
     await bot.stop()
     assert bot.process is not None and bot.process.returncode == 0
     assert "Traceback" not in bot.log.read_text()

@@ -26,7 +26,7 @@ def has_page_button(sent: Sent) -> bool:
 
 def frontend_of(bot: Harness) -> Frontend:
     """The handlers' object behind the running Application."""
-    callback: Any = bot.app.handlers[0][0].callback
+    callback: Any = bot.app.handlers[-1][0].callback  # the frontend's own `once`
     frontend = callback.__self__
     assert isinstance(frontend, Frontend)
     return frontend

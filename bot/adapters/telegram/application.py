@@ -23,8 +23,10 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
+from bot.core.commands import COMMANDS, HELP, Where
 from bot.core.desk import Desk
 from bot.core.ports import Clock
+from bot.core.texts import Texts
 from bot.core.triage import Triage
 from bot.errors import ConfigError
 from bot.store.spool import Spool
@@ -41,35 +43,6 @@ log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # How often kept updates a fault left unhandled are tried again.
 REPLAY_INTERVAL = timedelta(seconds=2)
-COMMANDS = [
-    BotCommand("start", "Begin / opnieuw beginnen"),
-    BotCommand("themas", "Blader door de onderwerpen"),
-    BotCommand("help", "Wat kan deze bot?"),
-    BotCommand("crisis", "Acute crisis melden"),
-    BotCommand("mijngegevens", "Wat bewaart de bot over mij?"),
-    BotCommand("verwijderen", "Wis mijn gegevens"),
-    BotCommand("piket", "Wie heeft piket (piket, helpdesk, beheer)"),
-    BotCommand("testpiket", "Test of oproepen je bereiken (piket)"),
-    BotCommand("afgehandeld", "Sluit je oproep af (piket)"),
-    BotCommand("doorzetten", "Zet een oproep door met reden (piket)"),
-    BotCommand("annuleer", "Trek een oproep in (piket, beheer)"),
-    BotCommand("overdracht", "Draag je piketdienst over (piket)"),
-]
-# The same commands described for users whose Telegram is in English.
-COMMANDS_EN = [
-    BotCommand("start", "Start / start again"),
-    BotCommand("themas", "Browse the topics"),
-    BotCommand("help", "What can this bot do?"),
-    BotCommand("crisis", "Report an acute crisis"),
-    BotCommand("mijngegevens", "What does the bot keep about me?"),
-    BotCommand("verwijderen", "Erase my data"),
-    BotCommand("piket", "Who is on duty (duty officers, agents, admins)"),
-    BotCommand("testpiket", "Check that pages reach you (duty officers)"),
-    BotCommand("afgehandeld", "Close your page (duty officers)"),
-    BotCommand("doorzetten", "Pass a page on with a reason (duty officers)"),
-    BotCommand("annuleer", "Cancel a page (duty officers, admins)"),
-    BotCommand("overdracht", "Hand over your shift (duty officers)"),
-]
 
 
 @dataclass
@@ -143,8 +116,9 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
         )
         frontend.attach(desk, courier, store, intake)
         queue.intake = processor.intake = intake
-        await app.bot.set_my_commands(COMMANDS)
-        await app.bot.set_my_commands(COMMANDS_EN, language_code="en")
+        texts = triage.replies.texts
+        await app.bot.set_my_commands(menu(texts, "nl"))
+        await app.bot.set_my_commands(menu(texts, "en"), language_code="en")
         # At start-up, before any new update: deadlines that passed while the bot was down,
         # what was queued to send, and what was kept but not handled.
         await frontend.sweep()
@@ -186,29 +160,19 @@ def _add_handlers(app: Application, frontend: Frontend, settings: Settings) -> N
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, frontend.once), group=-1)
     app.add_handler(TypeHandler(Update, frontend.handled), group=1)
-    app.add_handler(CommandHandler("start", frontend.start, filters=private))
-    app.add_handler(CommandHandler(["help", "hulp"], frontend.help, filters=private))
-    app.add_handler(CommandHandler(["themas", "thema", "themes"], frontend.themes, filters=private))
-    app.add_handler(CommandHandler("crisis", frontend.crisis, filters=private))
-    app.add_handler(CommandHandler("mijngegevens", frontend.my_data, filters=private))
-    app.add_handler(CommandHandler("verwijderen", frontend.forget, filters=private))
-    app.add_handler(CommandHandler("piket", frontend.on_duty, filters=private))
-    app.add_handler(CommandHandler("overdracht", frontend.handover, filters=private))
-    app.add_handler(CommandHandler("testpiket", frontend.test_page, filters=private))
-    app.add_handler(CommandHandler("afgehandeld", frontend.resolve, filters=private))
-    app.add_handler(CommandHandler("annuleer", frontend.cancel, filters=private))
-    app.add_handler(CommandHandler("doorzetten", frontend.pass_on, filters=private))
+    group = filters.Chat(chat_id=settings.helpdesk.chat_id or [])
+    for command in COMMANDS:
+        where = private if command.where is Where.PRIVATE else group
+        app.add_handler(CommandHandler(command.names, frontend.command(command), filters=where))
     app.add_handler(MessageHandler(private & filters.CONTACT, frontend.contact))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, frontend.text))
-    app.add_handler(MessageHandler(private & filters.COMMAND, frontend.help))
+    app.add_handler(MessageHandler(private & filters.COMMAND, frontend.command(HELP)))
     app.add_handler(MessageHandler(private & ~filters.TEXT, frontend.other))
     app.add_handler(CallbackQueryHandler(frontend.button))
     ours = filters.Chat(chat_id=settings.helpdesk.chats())
     app.add_handler(MessageHandler(~private & ~ours, frontend.stranger))
     app.add_handler(ChatMemberHandler(frontend.stranger, ChatMemberHandler.MY_CHAT_MEMBER))
     if settings.helpdesk.chat_id is not None:
-        group = filters.Chat(chat_id=settings.helpdesk.chat_id)
-        app.add_handler(CommandHandler("sluit", frontend.close, filters=group))
         app.add_handler(
             MessageHandler(group & filters.TEXT & ~filters.COMMAND, frontend.group_text)
         )
@@ -229,3 +193,10 @@ def run(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
         )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def menu(texts: Texts, language: str) -> list[BotCommand]:
+    """Telegram's command menu in a language, from the command table."""
+    return [
+        BotCommand(c.name, texts.get(f"command_{c.name}", language)) for c in COMMANDS if c.in_menu
+    ]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.core.actions import Themes, decode
+from bot.core.actions import decode
+from bot.core.commands import Call, Command
 from bot.core.desk import Desk, Sender
 from bot.core.models import Outgoing, Reply
 from bot.core.text import clean
@@ -79,34 +80,22 @@ class Frontend:
         """Runs last, in the same transaction as the handler: the update is done."""
         await self.store.inbox.mark(update.update_id, self.desk.clock.now())
 
-    async def start(self, update: Update, context: Context) -> None:
-        """/start [code]: greet, and redeem an invite code from a deep link."""
-        code = _first(context) or None
-        await self._send(update, await self.desk.start(_sender(update), code))
+    def command(self, command: Command) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+        """The handler of a command of the table: the same call as the console makes."""
 
-    async def help(self, update: Update, context: Context) -> None:
-        """/help: explain what the bot does."""
-        _, user = await self.desk.identify(_sender(update))
-        await self._send(update, [self.desk.help(user)])
+        async def run(update: Update, context: Context) -> None:
+            message = update.effective_message
+            topic = message is not None and message.is_topic_message
+            call = Call(
+                sender=_sender(update),
+                args=_rest(context),
+                thread_id=message.message_thread_id if message and topic else None,
+                reply_to=_replied_to(message) if message else None,
+                replied_text=_replied_text(message, context.bot.id) if message else "",
+            )
+            await self._send(update, await command.run(self.desk, call))
 
-    async def themes(self, update: Update, context: Context) -> None:
-        """/themas: browse the FAQ by theme."""
-        answer = await self.desk.press(_sender(update), Themes())
-        await self._send(update, answer.replies)
-
-    async def crisis(self, update: Update, context: Context) -> None:
-        """/crisis [text]: always a crisis."""
-        text = _rest(context)
-        await self._send(update, await self.desk.message(_sender(update), text, crisis=True))
-
-    async def my_data(self, update: Update, context: Context) -> None:
-        """/mijngegevens: show what the bot keeps."""
-        await self._send(update, [await self.desk.my_data(_sender(update))])
-
-    async def forget(self, update: Update, context: Context) -> None:
-        """/verwijderen: offer to erase what the bot keeps."""
-        _, user = await self.desk.identify(_sender(update))
-        await self._send(update, [self.desk.forget_prompt(user)])
+        return run
 
     async def text(self, update: Update, context: Context) -> None:
         """A text in a private chat: the crisis button, or a question."""
@@ -120,43 +109,6 @@ class Frontend:
             sender, "" if is_button else text, crisis=is_button, reply_to=_replied_to(message)
         )
         await self._send(update, replies)
-
-    async def on_duty(self, update: Update, context: Context) -> None:
-        """/piket: who is on duty now and next."""
-        member, user = await self.desk.identify(_sender(update))
-        await self._send(update, [await self.desk.pager.on_duty(member, user.language)])
-
-    async def handover(self, update: Update, context: Context) -> None:
-        """/overdracht @user: offer the rest of your shift to another duty officer."""
-        member, _ = await self.desk.identify(_sender(update))
-        ref = _first(context)
-        await self._send(update, [await self.desk.pager.offer_handover(member, ref)])
-
-    async def test_page(self, update: Update, context: Context) -> None:
-        """/testpiket: page yourself through the whole path."""
-        member, user = await self.desk.identify(_sender(update))
-        refusal = await self.desk.pager.test_page(member, user.language)
-        await self._send(update, [refusal] if refusal else [])
-
-    async def resolve(self, update: Update, context: Context) -> None:
-        """/afgehandeld [note]: close the page you hold."""
-        member, user = await self.desk.identify(_sender(update))
-        note = _rest(context)
-        reply = await self.desk.pager.resolve_command(member, note, user.language)
-        await self._send(update, [reply] if reply else [])
-
-    async def pass_on(self, update: Update, context: Context) -> None:
-        """/doorzetten N reden: pass a page on with a reason."""
-        member, user = await self.desk.identify(_sender(update))
-        reply = await self.desk.pager.pass_command(member, _rest(context), user.language)
-        await self._send(update, [reply])
-
-    async def cancel(self, update: Update, context: Context) -> None:
-        """/annuleer N: withdraw a page."""
-        member, user = await self.desk.identify(_sender(update))
-        ref = _first(context)
-        reply = await self.desk.pager.cancel_command(member, ref, user.language)
-        await self._send(update, [reply])
 
     async def contact(self, update: Update, context: Context) -> None:
         """A shared phone number: the desk keeps a mayor's own, in memory, for one page."""
@@ -257,19 +209,6 @@ class Frontend:
         )
         await self._send(update, replies)
 
-    async def close(self, update: Update, context: Context) -> None:
-        """/sluit [number] in the agents' group: close a ticket."""
-        message = update.effective_message
-        assert message is not None
-        replies = await self.desk.close_ticket(
-            _sender(update),
-            _rest(context),
-            thread_id=message.message_thread_id if message.is_topic_message else None,
-            reply_to=_replied_to(message),
-            replied_text=_replied_text(message, context.bot.id),
-        )
-        await self._send(update, replies)
-
     async def purge(self, context: Context) -> None:
         """Job: erase tickets past their retention, and handled update ids past a day."""
 
@@ -322,11 +261,6 @@ class Frontend:
 def _rest(context: Context) -> str:
     """A command's arguments as one text, cleaned like any text (no lone surrogates)."""
     return clean(" ".join(context.args or []))
-
-
-def _first(context: Context) -> str:
-    """A command's first argument, cleaned ('' when none)."""
-    return _rest(context).partition(" ")[0]
 
 
 def _toast(text: str | None) -> str | None:
