@@ -12,7 +12,7 @@ from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.commands import COMMANDS, Call, Where, find, split
 from bot.core.commands import HELP as HELP_COMMAND
 from bot.core.desk import Desk, Sender
-from bot.core.models import Button, Member, Reply, Role
+from bot.core.models import Button, Member, Purpose, Reply, Role
 from bot.core.roster import Shift
 from bot.core.text import clean
 from bot.store.sqlite import Store
@@ -150,7 +150,7 @@ class ConsoleChat:
         for pending in await self.store.outbox.due(self.clock.now(), limit=100):
             message = pending.message
             where = _WHERE.get(message.chat_id, f"aan chat {message.chat_id}")
-            if message.chat_id == YOU and message.purpose == "page":
+            if message.chat_id == YOU and message.purpose is Purpose.PAGE:
                 where = f"{where} (piketfunctionaris, niveau 1)"
             shown.append(f"→ {where}: {message.text}")
             if message.chat_id == YOU and message.buttons:

@@ -34,13 +34,12 @@ from bot.core.directory import Municipality
 from bot.core.ids import small_id
 from bot.core.limits import Kind, Limiter, Limits, Verdict
 from bot.core.models import (
-    CLOSE_TOPIC,
-    LEAVE_CHAT,
     Button,
     Decision,
     Inquiry,
     Member,
     Outgoing,
+    Purpose,
     Reply,
     Role,
     Route,
@@ -315,7 +314,9 @@ class Desk:
         base = Outgoing(chat_id=chat_id, text=text, dedupe_key=f"stranger:{chat_id}:{hour}")
         return [
             base,
-            replace(base, text="", dedupe_key=f"leave:{chat_id}:{hour}", purpose=LEAVE_CHAT),
+            replace(
+                base, text="", dedupe_key=f"leave:{chat_id}:{hour}", purpose=Purpose.LEAVE_CHAT
+            ),
         ]
 
     # --- the agents' group ---------------------------------------------------------------
@@ -370,7 +371,7 @@ class Desk:
                 chat_id=ticket.chat_id,
                 text=relay,
                 dedupe_key=f"agent:{message_id}",
-                purpose="relay_user",
+                purpose=Purpose.RELAY_USER,
                 ref=ticket.id,
                 batch=f"agent:{ticket.id}",
                 origin=self.helpdesk.chat_id,
@@ -420,7 +421,7 @@ class Desk:
             replace(base, text=note, dedupe_key=f"closed-note:{ticket.id}"), now
         )
         await self.store.outbox.put(
-            replace(base, dedupe_key=f"close-topic:{ticket.id}", purpose=CLOSE_TOPIC),
+            replace(base, dedupe_key=f"close-topic:{ticket.id}", purpose=Purpose.CLOSE_TOPIC),
             now,
         )
         return True
@@ -429,23 +430,22 @@ class Desk:
 
     async def prepare(self, message: Outgoing) -> Outgoing:
         """Fill in, at send time, where a ticket's messages go in the agents' group."""
-        if message.purpose not in ("ticket", "followup") or message.ref is None:
+        if message.purpose not in (Purpose.TICKET, Purpose.FOLLOWUP) or message.ref is None:
             return message
         ticket = await self.store.tickets.get(message.ref)
         if ticket is None:
             return message
-        if message.purpose == "ticket":
+        if message.purpose is Purpose.TICKET:
             return replace(message, thread_id=ticket.thread_id)
         reply_to = None if ticket.thread_id else ticket.group_message_id
         return replace(message, thread_id=ticket.thread_id, reply_to=reply_to)
 
     async def delivered(self, message: Outgoing, message_id: int, thread_id: int | None) -> None:
         """Record where a message landed, so agents' replies find their ticket."""
-        if message.purpose == "ticket" and message.ref is not None:
+        if message.purpose is Purpose.TICKET and message.ref is not None:
             await self.store.tickets.posted(message.ref, message_id, thread_id)
-        elif message.purpose == "followup" and message.dedupe_key.startswith("followup:"):
-            row = int(message.dedupe_key.rpartition(":")[2])
-            await self.store.tickets.message_posted(row, message_id)
+        elif message.purpose is Purpose.FOLLOWUP and message.line is not None:
+            await self.store.tickets.message_posted(message.line, message_id)
 
     async def topic_opened(self, message: Outgoing, thread_id: int) -> None:
         """Record the forum topic opened for a ticket before its post is sent."""
@@ -454,7 +454,11 @@ class Desk:
 
     async def undeliverable(self, message: Outgoing) -> None:
         """Tell the agents when a user can no longer be reached (they blocked the bot)."""
-        if message.purpose != "relay_user" or message.ref is None or self.helpdesk.chat_id is None:
+        if (
+            message.purpose is not Purpose.RELAY_USER
+            or message.ref is None
+            or self.helpdesk.chat_id is None
+        ):
             return
         ticket = await self.store.tickets.get(message.ref)
         if ticket is None:
@@ -464,7 +468,7 @@ class Desk:
                 chat_id=self.helpdesk.chat_id,
                 text=self.texts.get("group_blocked", "nl", id=ticket.id),
                 dedupe_key=f"blocked:{message.dedupe_key}",
-                purpose="followup",
+                purpose=Purpose.FOLLOWUP,
                 ref=ticket.id,
             ),
             self.clock.now(),
@@ -624,8 +628,9 @@ class Desk:
                 text=posted,
                 dedupe_key=f"followup:{row}",
                 urgent=ticket.urgent,
-                purpose="followup",
+                purpose=Purpose.FOLLOWUP,
                 ref=ticket.id,
+                line=row,
                 batch=f"followup:{ticket.id}",
                 origin=origin,
             ),
@@ -735,7 +740,7 @@ class Desk:
                 dedupe_key=f"ticket:{ticket.id}",
                 buttons=(Button(self.texts.get("button_claim", "nl"), Claim(ticket.id)),),
                 urgent=urgent,
-                purpose="ticket",
+                purpose=Purpose.TICKET,
                 ref=ticket.id,
                 origin=sender.chat_id,
                 topic=" ".join(title.split())[:120] if self.helpdesk.mode == "topics" else None,
@@ -792,7 +797,7 @@ class Desk:
                 chat_id=ticket.chat_id,
                 text=self.texts.get(key, ticket.language, id=ticket.id),
                 dedupe_key=dedupe,
-                purpose="relay_user",
+                purpose=Purpose.RELAY_USER,
                 ref=ticket.id,
             ),
             self.clock.now(),

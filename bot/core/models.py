@@ -165,10 +165,19 @@ class Ticket:
         return self.status == "open"
 
 
-# An Outgoing with this purpose closes its forum topic instead of posting text.
-CLOSE_TOPIC = "close_topic"
-# An outbox row that makes the bot leave its chat (a group it does not belong in).
-LEAVE_CHAT = "leave_chat"
+class Purpose(StrEnum):
+    """What an outbox message is, for what to record once it is delivered (and with `ref`,
+    whose it is: a ticket's or a page's)."""
+
+    NONE = ""
+    TICKET = "ticket"  # a ticket's post in the agents' group; ref: the ticket
+    FOLLOWUP = "followup"  # a line added to a ticket, posted where the ticket is; ref: ticket
+    RELAY_USER = "relay_user"  # an agent's answer to the asker; ref: the ticket
+    PAGE = "page"  # a page to a duty officer; ref: the escalation
+    ESCALATION = "escalation"  # any other message of a page; ref: the escalation
+    RELAY = "relay"  # a message between mayor and officer; ref: the escalation
+    CLOSE_TOPIC = "close_topic"  # closes its forum topic instead of posting text
+    LEAVE_CHAT = "leave_chat"  # makes the bot leave its chat (a group it does not belong in)
 
 
 @dataclass(frozen=True)
@@ -182,9 +191,11 @@ class Outgoing:
     thread_id: int | None = None
     reply_to: int | None = None
     urgent: bool = False
-    # What to record once Telegram accepted it, e.g. purpose "ticket", ref 12: ticket 12's post.
-    purpose: str = ""
+    # What to record once Telegram accepted it, e.g. TICKET with ref 12: ticket 12's post.
+    purpose: Purpose = Purpose.NONE
     ref: int | None = None
+    # The ticket line (tickets' messages row) a FOLLOWUP posts.
+    line: int | None = None
     # In a forum group: open a topic with this title first and post into it.
     topic: str | None = None
     # Persistent quick replies under the message (see Reply.keyboard).

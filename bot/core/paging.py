@@ -37,7 +37,7 @@ from bot.core.escalation import (
     withdraw,
 )
 from bot.core.ids import small_id
-from bot.core.models import Button, Member, Outgoing, Reply, Role
+from bot.core.models import Button, Member, Outgoing, Purpose, Reply, Role
 from bot.core.ports import Clock
 from bot.core.roster import (
     HandoverOffer,
@@ -455,7 +455,7 @@ class Pager:
             dedupe_key=notice.dedupe + suffix,
             buttons=buttons,
             urgent=True,
-            purpose="page" if notice.key == "page" else "escalation",
+            purpose=Purpose.PAGE if notice.key == "page" else Purpose.ESCALATION,
             ref=esc.id,
         )
 
@@ -499,7 +499,7 @@ class Pager:
                 # A burst still queued for the officer goes as one message.
                 batch=f"relay:{esc.id}:{sender.user_id}",
                 origin=sender.chat_id,
-                purpose="relay",
+                purpose=Purpose.RELAY,
                 ref=esc.id,
             ),
             now,

@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.actions import decode, encode
-from bot.core.models import Button, Outgoing
+from bot.core.models import Button, Outgoing, Purpose
 from bot.core.text import units
 from bot.store.rows import stamp
 
@@ -76,7 +76,7 @@ class Outbox:
                 message.chat_id,
                 json.dumps(_payload(message), ensure_ascii=False),
                 int(message.urgent),
-                message.purpose,
+                message.purpose.value,
                 message.ref,
                 message.batch,
                 message.origin,
@@ -180,6 +180,7 @@ def _payload(message: Outgoing) -> dict[str, Any]:
         "thread_id": message.thread_id,
         "reply_to": message.reply_to,
         "topic": message.topic,
+        "line": message.line,
     }
 
 
@@ -199,11 +200,19 @@ def _message(row: aiosqlite.Row) -> Outgoing:
         reply_to=payload["reply_to"],
         topic=payload.get("topic"),
         urgent=bool(row["priority"]),
-        purpose=row["purpose"],
+        purpose=Purpose(row["purpose"]),
         ref=row["ref"],
+        line=payload.get("line", _queued_before_lines(row)),
         batch=row["batch"],
         origin=row["origin"],
     )
+
+
+def _queued_before_lines(row: aiosqlite.Row) -> int | None:
+    """The ticket line of a follow-up queued before messages carried it: its dedupe key
+    ("followup:<line>") named it. Only rows written by an older version reach this."""
+    kind, _, line = str(row["dedupe_key"]).partition(":")
+    return int(line) if kind == "followup" and line.isdigit() else None
 
 
 def _buttons(stored: list[list[str]]) -> tuple[Button, ...]:

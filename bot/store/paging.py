@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.escalation import Escalation, Transition
-from bot.core.models import Member, Outgoing
+from bot.core.models import Member, Outgoing, Purpose
 from bot.core.roster import HandoverOffer, Shift
 from bot.store.escalations import Escalations
 from bot.store.outbox import Outbox
@@ -72,8 +72,8 @@ class PagingRecords:
     async def page_of(self, chat_id: int, message_id: int) -> int | None:
         """Return the escalation a page message (by its Telegram id) belongs to."""
         async with self.db.execute(
-            "SELECT ref FROM outbox WHERE chat_id = ? AND message_id = ? AND purpose = 'page'",
-            (chat_id, message_id),
+            "SELECT ref FROM outbox WHERE chat_id = ? AND message_id = ? AND purpose = ?",
+            (chat_id, message_id, Purpose.PAGE.value),
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else None

@@ -8,8 +8,12 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.ids import small_id
-from bot.core.models import Grant, Member, Role
+from bot.core.models import Grant, Member, Purpose, Role
 from bot.store.rows import first, member, stamp
+
+# Outbox messages that carry a user's ticket, and those that carry their page.
+_TICKETS = (Purpose.TICKET.value, Purpose.FOLLOWUP.value)
+_PAGES = (Purpose.PAGE.value, Purpose.ESCALATION.value, Purpose.RELAY.value)
 
 
 def hash_code(code: str) -> str:
@@ -96,20 +100,19 @@ class Users:
         Telegram a private chat's id is the user's id.)
         """
         await self.db.execute(
-            """DELETE FROM outbox WHERE chat_id = ? OR (purpose IN ('ticket', 'followup')
+            """DELETE FROM outbox WHERE chat_id = ? OR (purpose IN (?, ?)
                AND ref IN (SELECT id FROM tickets WHERE user_id = ?))""",
-            (user_id, user_id),
+            (user_id, *_TICKETS, user_id),
         )
         # Copies of their pages and relays at the officers: unsent ones go, sent ones keep
         # no text (a page's log line stays in escalation_events).
-        mine = (
-            "purpose IN ('page', 'escalation', 'relay')"
-            " AND ref IN (SELECT id FROM escalations WHERE mayor_id = ?)"
+        mine = "purpose IN (?, ?, ?) AND ref IN (SELECT id FROM escalations WHERE mayor_id = ?)"
+        await self.db.execute(
+            f"DELETE FROM outbox WHERE sent_at IS NULL AND {mine}", (*_PAGES, user_id)
         )
-        await self.db.execute(f"DELETE FROM outbox WHERE sent_at IS NULL AND {mine}", (user_id,))
         await self.db.execute(
             f"UPDATE outbox SET payload = json_set(payload, '$.text', '-') WHERE {mine}",
-            (user_id,),
+            (*_PAGES, user_id),
         )
         await self.db.execute("DELETE FROM tickets WHERE user_id = ?", (user_id,))
         await self.db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))

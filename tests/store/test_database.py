@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.core.actions import Claim
 from bot.core.clock import AMSTERDAM
-from bot.core.models import Grant, Role
+from bot.core.models import Button, Grant, Outgoing, Purpose, Role
 from bot.errors import StoreError
 from bot.store.database import migrate, open_database, schema_version
 from bot.store.schema import MIGRATIONS
@@ -128,3 +130,36 @@ async def test_unanswered_questions_go_after_the_retention_period(tmp_path: Path
         assert [text for _, _, text in left] == ["een nieuwe vraag"]
     finally:
         await store.close()
+
+
+async def test_an_outbox_message_keeps_its_purpose_buttons_and_ticket_line(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "bot.db")
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    followup = Outgoing(
+        -100,
+        "nog een vraag",
+        "followup:7",
+        (Button("Oppakken", Claim(3)),),
+        purpose=Purpose.FOLLOWUP,
+        ref=3,
+        line=7,
+    )
+    try:
+        async with store.transaction():
+            await store.outbox.put(followup, now)
+            await store.outbox.put(replace(followup, dedupe_key="followup:8", line=None), now)
+            # Queued by a version before messages carried their line: the key still names it.
+            await store.db.execute(
+                "UPDATE outbox SET payload = json_remove(payload, '$.line')"
+                " WHERE dedupe_key = 'followup:8'"
+            )
+        due = [p.message for p in await store.outbox.due(now, limit=10)]
+    finally:
+        await store.close()
+    assert [(m.purpose, m.ref, m.line) for m in due] == [
+        (Purpose.FOLLOWUP, 3, 7),
+        (Purpose.FOLLOWUP, 3, 8),
+    ]
+    assert due[0].buttons == (Button("Oppakken", Claim(3)),)

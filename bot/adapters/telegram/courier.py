@@ -19,7 +19,7 @@ from telegram.error import (
 )
 
 from bot.core.desk import Desk
-from bot.core.models import CLOSE_TOPIC, LEAVE_CHAT, Outgoing
+from bot.core.models import Outgoing, Purpose
 from bot.core.ports import Clock
 from bot.errors import StoreError
 from bot.store.outbox import Outbox, Pending
@@ -240,10 +240,10 @@ class Courier:
     async def _send(self, message: Outgoing, attempts: int) -> tuple[int, int | None]:
         timeout = min(_READ_TIMEOUT * 2**attempts, _READ_TIMEOUT_MAX)
         thread_id = message.thread_id
-        if message.purpose == LEAVE_CHAT:
+        if message.purpose is Purpose.LEAVE_CHAT:
             await self.bot.leave_chat(message.chat_id, read_timeout=timeout)
             return 0, None
-        if message.purpose == CLOSE_TOPIC and thread_id is not None:
+        if message.purpose is Purpose.CLOSE_TOPIC and thread_id is not None:
             await self.bot.close_forum_topic(message.chat_id, thread_id, read_timeout=timeout)
             return 0, thread_id
         if message.topic and thread_id is None:
