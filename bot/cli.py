@@ -352,7 +352,8 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> 
     async def main() -> int:
         store = await Store.open(settings.database)
         try:
-            return await work(store)
+            async with store.transaction():  # one command, one transaction
+                return await work(store)
         finally:
             await store.close()
 

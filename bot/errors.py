@@ -4,8 +4,11 @@ HelpdeskError
  ├── ConfigError     a config file or value is wrong (names file and key)
  ├── FaqError        the FAQ content is invalid (lists file:entry: reason lines)
  ├── UsageError      a command-line argument is wrong (says what is expected)
- └── StoreError      the database cannot be opened, migrated or written
+ └── StoreError      the database cannot be opened, migrated, read or written (every
+      │              sqlite3 error, translated where statements run: store/connection.py)
       └── StoreBusy  another process holds the database's write lock: try again soon
+
+A write outside `store.transaction()` is a bug, not a database fault: RuntimeError.
 """
 
 
@@ -30,7 +33,7 @@ class UsageError(HelpdeskError):
 
 
 class StoreError(HelpdeskError):
-    """The database cannot be opened, migrated or written."""
+    """The database cannot be opened, migrated, read or written."""
 
 
 class StoreBusy(StoreError):

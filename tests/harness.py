@@ -39,7 +39,8 @@ class Harness:
         store = await Store.open(self.settings.database)
         try:
             grant = Grant(role=role, municipality=municipality, name=name)
-            return await create_invite(store, grant, self.clock.now(), valid=timedelta(days=7))
+            async with store.transaction():
+                return await create_invite(store, grant, self.clock.now(), valid=timedelta(days=7))
         finally:
             await store.close()
 
@@ -59,7 +60,9 @@ class Harness:
         store = await Store.open(self.settings.database)
         try:
             start = self.clock.now() - timedelta(hours=1)
-            await store.shifts.add(Shift(person.id, level, start, start + timedelta(hours=hours)))
+            shift = Shift(person.id, level, start, start + timedelta(hours=hours))
+            async with store.transaction():
+                await store.shifts.add(shift)
         finally:
             await store.close()
 
@@ -70,10 +73,12 @@ class Harness:
 
     @asynccontextmanager
     async def store(self) -> AsyncIterator[Store]:
-        """Open the bot's database beside the bot, as the CLI would."""
+        """Open the bot's database beside the bot, as the CLI would: the block is one
+        transaction (it holds the write lock, so keep it short and never wait for the bot)."""
         store = await Store.open(self.settings.database)
         try:
-            yield store
+            async with store.transaction():
+                yield store
         finally:
             await store.close()
 
@@ -85,13 +90,16 @@ class Harness:
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
-        async with self.store() as store:
+        store = await Store.open(self.settings.database)  # only reads: no transaction
+        try:
             while True:
                 await asyncio.sleep(0.05)
                 async with store.db.execute(pending) as cursor:
                     row = await cursor.fetchone()
                 if (row is not None and row[0] == 0) or loop.time() > deadline:
                     return
+        finally:
+            await store.close()
 
     async def ask(self, person: Person, text: str, **match: Any) -> Any:
         """Say something and wait for the bot's first reply to it."""

@@ -114,9 +114,10 @@ async def register(
     store = await Store.open(database)
     try:
         grant = Grant(role=role, municipality=municipality, name=f"{role.value} {person.id}")
-        code = await create_invite(
-            store, grant, datetime.now().astimezone(), valid=timedelta(days=1)
-        )
+        async with store.transaction():
+            code = await create_invite(
+                store, grant, datetime.now().astimezone(), valid=timedelta(days=1)
+            )
     finally:
         await store.close()
     mark = len(api.sent)
@@ -129,7 +130,8 @@ async def on_shift(database: Path, person: Person, level: int) -> None:
     store = await Store.open(database)
     try:
         start = datetime.now().astimezone() - timedelta(hours=1)
-        await store.shifts.add(Shift(person.id, level, start, start + timedelta(hours=12)))
+        async with store.transaction():
+            await store.shifts.add(Shift(person.id, level, start, start + timedelta(hours=12)))
     finally:
         await store.close()
 

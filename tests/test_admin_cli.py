@@ -68,7 +68,8 @@ class Admin:
         async def main() -> None:
             store = await Store.open(self.folder / "db.sqlite3")
             try:
-                await work(store)
+                async with store.transaction():
+                    await work(store)
             finally:
                 await store.close()
 

@@ -97,7 +97,8 @@ class ConsoleChat:
 
     async def run(self, lines: Iterator[str], out: TextIO, *, echo: bool) -> None:
         """Chat until the input ends or the user types :quit."""
-        await self.seed()
+        async with self.store.transaction():
+            await self.seed()
         out.write("OTAV-helpdesk (console). Typ :help voor hulp, :quit om te stoppen.\n")
         for typed in lines:
             line = clean(typed)
@@ -105,7 +106,9 @@ class ConsoleChat:
                 out.write(f"jij> {line}\n")
             if line.strip() in (":quit", ":q", ":exit"):
                 break
-            out.write(await self.handle(line) + "\n")
+            async with self.store.transaction():  # one typed line, one transaction, as on Telegram
+                shown = await self.handle(line)
+            out.write(shown + "\n")
             out.flush()
 
     async def handle(self, line: str) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
+from bot.store.connection import Connection
 from bot.store.rows import first, stamp
 
 
 class Attempts:
     """The attempts table."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def count(self, user_id: int, kind: str, since: datetime) -> int:

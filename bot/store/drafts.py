@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
+from bot.store.connection import Connection
 from bot.store.rows import first, stamp
 
 
@@ -17,7 +16,7 @@ class Drafts:
     "🚨 Crisis" instead of what is happening where.
     """
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def remember(self, user_id: int, question: str, now: datetime) -> None:

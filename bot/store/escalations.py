@@ -11,6 +11,7 @@ import aiosqlite
 from bot.core.escalation import Escalation, State, Transition
 from bot.core.models import Outgoing
 from bot.core.roster import Plan, Responder
+from bot.store.connection import Connection
 from bot.store.outbox import Outbox
 from bot.store.rows import first, moment, stamp
 from bot.store.transaction import Transactions
@@ -19,7 +20,7 @@ from bot.store.transaction import Transactions
 class Escalations:
     """The escalations and escalation_events tables."""
 
-    def __init__(self, db: aiosqlite.Connection, outbox: Outbox, transaction: Transactions) -> None:
+    def __init__(self, db: Connection, outbox: Outbox, transaction: Transactions) -> None:
         self.db = db
         self.outbox = outbox
         self.transaction = transaction

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
+from bot.store.connection import Connection
 from bot.store.rows import first, stamp
 
 
@@ -18,7 +17,7 @@ class Inbox:
     Telegram sends again is recognised and handled once.
     """
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def keep(self, update_id: int, payload: str, now: datetime) -> None:

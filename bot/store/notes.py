@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
+from bot.store.connection import Connection
 from bot.store.rows import moment, once, stamp
 
 
 class Notes:
     """The feedback and unanswered tables; neither holds who wrote it."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def feedback(self, entry_id: str, helpful: bool, now: datetime) -> None:

@@ -14,6 +14,7 @@ import aiosqlite
 from bot.core.actions import decode, encode
 from bot.core.models import Button, Outgoing, Purpose
 from bot.core.text import units
+from bot.store.connection import Connection
 from bot.store.rows import stamp
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Pending:
 class Outbox:
     """The outbox table, one queue (lane) per chat."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def put(self, message: Outgoing, now: datetime) -> bool:

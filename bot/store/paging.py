@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.escalation import Escalation, Transition
 from bot.core.models import Member, Outgoing, Purpose
 from bot.core.roster import HandoverOffer, Shift
+from bot.store.connection import Connection
 from bot.store.escalations import Escalations
 from bot.store.outbox import Outbox
 from bot.store.roster import Shifts
@@ -23,7 +22,7 @@ class PagingRecords:
     def __init__(
         self,
         *,
-        db: aiosqlite.Connection,
+        db: Connection,
         escalations: Escalations,
         shifts: Shifts,
         users: Users,

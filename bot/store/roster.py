@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.roster import Shift
+from bot.store.connection import Connection
 from bot.store.rows import moment, stamp
 from bot.store.transaction import Transactions
 
@@ -15,7 +14,7 @@ from bot.store.transaction import Transactions
 class Shifts:
     """The shifts table."""
 
-    def __init__(self, db: aiosqlite.Connection, transaction: Transactions) -> None:
+    def __init__(self, db: Connection, transaction: Transactions) -> None:
         self.db = db
         self.transaction = transaction
 

@@ -9,9 +9,10 @@ from typing import Any
 import aiosqlite
 
 from bot.core.models import Member, Role, Ticket
+from bot.store.connection import Connection
 
 
-async def first(db: aiosqlite.Connection, sql: str, args: Sequence[Any] = ()) -> Any:
+async def first(db: Connection, sql: str, args: Sequence[Any] = ()) -> Any:
     """Return the first row a query finds, or None, in one trip to the database's thread.
 
     `async with db.execute()` and `fetchone()` take three trips (execute, fetch, close); on
@@ -21,7 +22,7 @@ async def first(db: aiosqlite.Connection, sql: str, args: Sequence[Any] = ()) ->
     return next(iter(rows), None)
 
 
-async def once(db: aiosqlite.Connection, key: str, now: datetime) -> bool:
+async def once(db: Connection, key: str, now: datetime) -> bool:
     """Record a key in the alerts table; False when it was recorded before (a once-a-day
     alert, a rating already given)."""
     cursor = await db.execute(

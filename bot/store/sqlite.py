@@ -7,6 +7,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.attempts import Attempts
+from bot.store.connection import Connection
 from bot.store.database import open_database
 from bot.store.drafts import Drafts
 from bot.store.escalations import Escalations
@@ -23,8 +24,11 @@ from bot.store.users import Invites, Users
 class Store:
     """Repositories over one connection; open with `await Store.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self.db = db
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self._raw = raw
+        # Every write runs inside one: see Transactions; the connection refuses others.
+        self.transaction = Transactions(raw)
+        self.db = db = Connection(raw, self.transaction)
         self.users = Users(db)
         self.invites = Invites(db)
         self.tickets = Tickets(db)
@@ -33,8 +37,6 @@ class Store:
         self.inbox = Inbox(db)
         self.drafts = Drafts(db)
         self.attempts = Attempts(db)
-        # Every write runs inside one: see Transactions.
-        self.transaction = Transactions(db)
         self.shifts = Shifts(db, self.transaction)
         self.escalations = Escalations(db, self.outbox, self.transaction)
         self.paging = PagingRecords(
@@ -52,4 +54,4 @@ class Store:
 
     async def close(self) -> None:
         """Close the connection."""
-        await self.db.close()
+        await self._raw.close()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import Ticket
+from bot.store.connection import Connection
 from bot.store.rows import first, stamp, ticket
 
 
 class Tickets:
     """The tickets and ticket_messages tables."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def create(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.ids import small_id
 from bot.core.models import Grant, Member, Purpose, Role
+from bot.store.connection import Connection
 from bot.store.rows import first, member, stamp
 
 # Outbox messages that carry a user's ticket, and those that carry their page.
@@ -24,7 +23,7 @@ def hash_code(code: str) -> str:
 class Users:
     """The users table."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def get(self, user_id: int) -> Member | None:
@@ -141,7 +140,7 @@ class Users:
 class Invites:
     """One-time invite codes, stored hashed."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     async def create(self, code: str, grant: Grant, now: datetime, expires: datetime) -> None:

@@ -109,9 +109,10 @@ async def test_a_page_does_not_wait_for_the_agents_group(after_hours_bot: Harnes
     bot.api.fault("429", 30, chat_id=GROUP_ID, retry_after=30)
     store = await Store.open(bot.settings.database)
     try:
-        for n in range(50):
-            post = Outgoing(GROUP_ID, f"backlog {n}", f"backlog:{n}", urgent=n % 2 == 0)
-            await store.outbox.put(post, bot.clock.now())
+        async with store.transaction():
+            for n in range(50):
+                post = Outgoing(GROUP_ID, f"backlog {n}", f"backlog:{n}", urgent=n % 2 == 0)
+                await store.outbox.put(post, bot.clock.now())
     finally:
         await store.close()
     await bot.api.until(lambda: bool(bot.api.faulted))

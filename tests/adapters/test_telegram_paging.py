@@ -129,10 +129,11 @@ async def test_roster_edit_does_not_redirect_a_page_in_flight(after_hours_bot: H
     await page(bot)
     store = await Store.open(bot.settings.database)
     try:
-        for shift in await store.shifts.between(bot.clock.now(), bot.clock.now()):
-            await store.shifts.remove(shift.id or 0)
-        now = bot.clock.now()
-        await store.shifts.add(Shift(OFF_SHIFT.id, 2, now, now + timedelta(hours=8)))
+        async with store.transaction():
+            for shift in await store.shifts.between(bot.clock.now(), bot.clock.now()):
+                await store.shifts.remove(shift.id or 0)
+            now = bot.clock.now()
+            await store.shifts.add(Shift(OFF_SHIFT.id, 2, now, now + timedelta(hours=8)))
     finally:
         await store.close()
     mark = len(bot.api.sent)

@@ -61,9 +61,10 @@ async def test_previous_version_is_migrated_keeping_its_data(tmp_path: Path) -> 
         assert await schema_version(store.db) == len(MIGRATIONS)
         member = await store.users.get(42)
         assert member is not None and member.role is Role.MAYOR
-        ticket = await store.tickets.create(
-            user_id=42, chat_id=42, question="q", language="nl", urgent=False, now=NOW
-        )
+        async with store.transaction():
+            ticket = await store.tickets.create(
+                user_id=42, chat_id=42, question="q", language="nl", urgent=False, now=NOW
+            )
         assert ticket.id == 1
     finally:
         await store.close()
@@ -82,12 +83,13 @@ async def test_invite_codes_are_single_use_and_stored_hashed(tmp_path: Path) -> 
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         grant = Grant(role=Role.STAFF, municipality="Brummen", name=None)
-        await store.invites.create("secret-code", grant, NOW, NOW.replace(day=30))
-        async with store.db.execute("SELECT code_hash FROM invites") as cursor:
-            stored = (await cursor.fetchone())[0]  # type: ignore[index]
-        assert "secret-code" not in stored
-        assert await store.invites.redeem("secret-code", 1, NOW) == grant
-        assert await store.invites.redeem("secret-code", 2, NOW) is None
+        async with store.transaction():
+            await store.invites.create("secret-code", grant, NOW, NOW.replace(day=30))
+            async with store.db.execute("SELECT code_hash FROM invites") as cursor:
+                stored = (await cursor.fetchone())[0]  # type: ignore[index]
+            assert "secret-code" not in stored
+            assert await store.invites.redeem("secret-code", 1, NOW) == grant
+            assert await store.invites.redeem("secret-code", 2, NOW) is None
     finally:
         await store.close()
 
@@ -107,12 +109,13 @@ async def test_forgetting_a_user_drops_their_updates_not_yet_handled(tmp_path: P
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-        for number, who in ((1, 5), (2, 6)):
-            message = {"message": {"text": "vraag", "from": {"id": who}, "chat": {"id": who}}}
-            await store.inbox.keep(number, json.dumps(message), now)
-        press = {"callback_query": {"id": "q", "from": {"id": 5}, "data": "forget"}}
-        await store.inbox.keep(3, json.dumps(press), now)
-        await store.users.forget(5)
+        async with store.transaction():
+            for number, who in ((1, 5), (2, 6)):
+                message = {"message": {"text": "vraag", "from": {"id": who}, "chat": {"id": who}}}
+                await store.inbox.keep(number, json.dumps(message), now)
+            press = {"callback_query": {"id": "q", "from": {"id": 5}, "data": "forget"}}
+            await store.inbox.keep(3, json.dumps(press), now)
+            await store.users.forget(5)
         assert [number for number, _ in await store.inbox.pending()] == [2]
     finally:
         await store.close()
@@ -123,9 +126,10 @@ async def test_unanswered_questions_go_after_the_retention_period(tmp_path: Path
     try:
         old = datetime(2026, 8, 1, 10, 0, tzinfo=UTC)
         new = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-        await store.notes.unanswered("een oude vraag", "handoff", old)
-        await store.notes.unanswered("een nieuwe vraag", "handoff", new)
-        assert await store.notes.purge_unanswered(datetime(2026, 9, 1, tzinfo=UTC)) == 1
+        async with store.transaction():
+            await store.notes.unanswered("een oude vraag", "handoff", old)
+            await store.notes.unanswered("een nieuwe vraag", "handoff", new)
+            assert await store.notes.purge_unanswered(datetime(2026, 9, 1, tzinfo=UTC)) == 1
         left = await store.notes.unanswered_since(old)
         assert [text for _, _, text in left] == ["een nieuwe vraag"]
     finally:
@@ -163,3 +167,30 @@ async def test_an_outbox_message_keeps_its_purpose_buttons_and_ticket_line(
         (Purpose.FOLLOWUP, 3, 8),
     ]
     assert due[0].buttons == (Button("Oppakken", Claim(3)),)
+
+
+async def test_a_write_outside_a_transaction_fails_and_changes_nothing(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(RuntimeError, match="a write outside a transaction: INSERT"):
+            await store.notes.unanswered("een vraag", "handoff", NOW)
+        with pytest.raises(RuntimeError, match="outside a transaction: delete FROM"):
+            await store.db.execute("  delete FROM unanswered")
+        async with store.transaction():
+            await store.notes.unanswered("een vraag", "handoff", NOW)
+        assert len(await store.notes.unanswered_since(NOW)) == 1  # reads need none
+    finally:
+        await store.close()
+
+
+async def test_a_failing_statement_is_the_projects_store_error(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(StoreError, match="the database failed"):
+            async with store.db.execute("SELECT * FROM no_such_table"):
+                pass
+        with pytest.raises(StoreError, match="the database failed"):
+            async with store.transaction():
+                await store.db.execute("INSERT INTO no_such_table VALUES (1)")
+    finally:
+        await store.close()
