@@ -127,6 +127,7 @@ class BotApiServer:
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
         self._stopping = asyncio.Event()  # lets held-back "slow" answers go at once on stop
+        self._polls_released = False  # the bot is stopping: long polls answer at once
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -145,6 +146,13 @@ class BotApiServer:
         server = site._server
         assert server is not None and server.sockets
         self.port = server.sockets[0].getsockname()[1]
+
+    def release_polls(self, released: bool = True) -> None:
+        """Answer the bot's waiting long poll at once, and the ones after it, while it stops
+        (else stopping waits for the poll's timeout); False: long polls wait again."""
+        self._polls_released = released
+        if released:
+            self._new_update.set()
 
     async def stop(self) -> None:
         # A "slow" handler still holding its answer would keep cleanup() waiting (aiohttp
@@ -381,7 +389,7 @@ class BotApiServer:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
-        if not self.updates and timeout > 0:
+        if not self.updates and timeout > 0 and not self._polls_released:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), min(timeout, 1.0))

@@ -135,7 +135,11 @@ async def running_bot(
     try:
         yield Harness(api=api, app=app, clock=clock, settings=settings)
     finally:
-        await app.updater.stop()
+        stopping = asyncio.create_task(app.updater.stop())
+        await asyncio.sleep(0)  # the updater is marked as stopping: its next poll is its last
+        api.release_polls()
+        await stopping
+        api.release_polls(False)
         await app.stop()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

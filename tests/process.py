@@ -100,8 +100,12 @@ class BotProcess:
     async def stop(self) -> None:
         """SIGTERM, as a service manager stops it."""
         if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), 15)
+            self.api.release_polls()  # else stopping waits for the long poll's timeout
+            try:
+                self.process.terminate()
+                await asyncio.wait_for(self.process.wait(), 15)
+            finally:
+                self.api.release_polls(False)
 
     def _calls(self, method: str) -> int:
         return sum(1 for called, _ in self.api.calls if called == method)
