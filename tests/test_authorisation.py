@@ -21,8 +21,8 @@ from bot.config import HelpdeskSettings, Settings
 from bot.core.access import RULES, Act
 from bot.core.actions import Ack, decode
 from bot.core.clock import ManualClock
-from bot.core.desk import Desk, Sender
-from bot.core.models import Grant, Member, Role
+from bot.core.desk import Desk
+from bot.core.models import Grant, Member, Role, Sender
 from bot.core.roster import Shift
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
@@ -149,7 +149,7 @@ def sender(p: Persona) -> Sender:
 
 
 async def member(w: World, p: Persona) -> Member | None:
-    return (await w.desk.identify(sender(p)))[0]
+    return (await w.desk.reception.identify(sender(p)))[0]
 
 
 async def press(w: World, p: Persona, data: str, on: int | None = 77) -> Outcome:
@@ -162,7 +162,7 @@ async def say(w: World, p: Persona, text: str, *, crisis: bool = False) -> Outco
 
 
 async def group_press(w: World, p: Persona, data: str) -> Outcome:
-    answer = await w.desk.group_press(replace(sender(p), chat_id=GROUP), decode(data))
+    answer = await w.desk.agents.press(replace(sender(p), chat_id=GROUP), decode(data))
     return Outcome((answer.toast or "",))
 
 
@@ -171,16 +171,16 @@ def reply(text: str | None) -> Outcome:
 
 
 async def run_start(w: World, p: Persona) -> Outcome:
-    return Outcome(tuple(r.text for r in await w.desk.start(sender(p), INVITE)))
+    return Outcome(tuple(r.text for r in await w.desk.reception.start(sender(p), INVITE)))
 
 
 async def run_help(w: World, p: Persona) -> Outcome:
-    _, user = await w.desk.identify(sender(p))
-    return reply(w.desk.help(user).text)
+    _, user = await w.desk.reception.identify(sender(p))
+    return reply(w.desk.reception.help(user).text)
 
 
 async def run_my_data(w: World, p: Persona) -> Outcome:
-    return reply((await w.desk.my_data(sender(p))).text)
+    return reply((await w.desk.privacy.my_data(sender(p))).text)
 
 
 async def run_share_phone(w: World, p: Persona) -> Outcome:
@@ -216,7 +216,7 @@ async def run_test_page(w: World, p: Persona) -> Outcome:
 
 
 async def run_agent_reply(w: World, p: Persona) -> Outcome:
-    out = await w.desk.group_message(
+    out = await w.desk.agents.message(
         replace(sender(p), chat_id=GROUP),
         "Wij bellen u.",
         message_id=9001,
@@ -227,7 +227,7 @@ async def run_agent_reply(w: World, p: Persona) -> Outcome:
 
 
 async def run_close(w: World, p: Persona) -> Outcome:
-    out = await w.desk.close_ticket(
+    out = await w.desk.agents.close(
         replace(sender(p), chat_id=GROUP), "1", thread_id=None, reply_to=None
     )
     return Outcome(tuple(r.text for r in out))

@@ -11,8 +11,8 @@ from bot.config import parse_duration
 from bot.core.clock import AMSTERDAM, parse_moment
 from bot.core.commands import COMMANDS, Call, Where, find, split
 from bot.core.commands import HELP as HELP_COMMAND
-from bot.core.desk import Desk, Sender
-from bot.core.models import Button, Member, Purpose, Reply, Role
+from bot.core.desk import Desk
+from bot.core.models import Button, Member, Purpose, Reply, Role, Sender
 from bot.core.roster import Shift
 from bot.core.text import clean
 from bot.store.sqlite import Store

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.actions import Themes
-from bot.core.desk import Desk, Sender
-from bot.core.models import Reply
+from bot.core.desk import Desk
+from bot.core.models import Reply, Sender
 
 # As Telegram recognises a command: a slash, up to 32 letters, digits or _, maybe @bot.
 _TYPED = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?=\s|$)")
@@ -63,12 +63,12 @@ class Command:
 
 
 async def _start(desk: Desk, call: Call) -> list[Reply]:
-    return await desk.start(call.sender, call.first or None)
+    return await desk.reception.start(call.sender, call.first or None)
 
 
 async def _help(desk: Desk, call: Call) -> list[Reply]:
-    _, user = await desk.identify(call.sender)
-    return [desk.help(user)]
+    _, user = await desk.reception.identify(call.sender)
+    return [desk.reception.help(user)]
 
 
 async def _themes(desk: Desk, call: Call) -> list[Reply]:
@@ -80,48 +80,48 @@ async def _crisis(desk: Desk, call: Call) -> list[Reply]:
 
 
 async def _my_data(desk: Desk, call: Call) -> list[Reply]:
-    return [await desk.my_data(call.sender)]
+    return [await desk.privacy.my_data(call.sender)]
 
 
 async def _forget(desk: Desk, call: Call) -> list[Reply]:
-    _, user = await desk.identify(call.sender)
-    return [desk.forget_prompt(user)]
+    _, user = await desk.reception.identify(call.sender)
+    return [desk.privacy.forget_prompt(user)]
 
 
 async def _on_duty(desk: Desk, call: Call) -> list[Reply]:
-    member, user = await desk.identify(call.sender)
+    member, user = await desk.reception.identify(call.sender)
     return [await desk.pager.on_duty(member, user.language)]
 
 
 async def _test_page(desk: Desk, call: Call) -> list[Reply]:
-    member, user = await desk.identify(call.sender)
+    member, user = await desk.reception.identify(call.sender)
     refusal = await desk.pager.test_page(member, user.language)
     return [refusal] if refusal else []
 
 
 async def _resolve(desk: Desk, call: Call) -> list[Reply]:
-    member, user = await desk.identify(call.sender)
+    member, user = await desk.reception.identify(call.sender)
     reply = await desk.pager.resolve_command(member, call.args, user.language)
     return [reply] if reply else []
 
 
 async def _pass_on(desk: Desk, call: Call) -> list[Reply]:
-    member, user = await desk.identify(call.sender)
+    member, user = await desk.reception.identify(call.sender)
     return [await desk.pager.pass_command(member, call.args, user.language)]
 
 
 async def _cancel(desk: Desk, call: Call) -> list[Reply]:
-    member, user = await desk.identify(call.sender)
+    member, user = await desk.reception.identify(call.sender)
     return [await desk.pager.cancel_command(member, call.first, user.language)]
 
 
 async def _handover(desk: Desk, call: Call) -> list[Reply]:
-    member, _ = await desk.identify(call.sender)
+    member, _ = await desk.reception.identify(call.sender)
     return [await desk.pager.offer_handover(member, call.first)]
 
 
 async def _close(desk: Desk, call: Call) -> list[Reply]:
-    return await desk.close_ticket(
+    return await desk.agents.close(
         call.sender,
         call.args,
         thread_id=call.thread_id,

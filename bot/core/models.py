@@ -213,3 +213,22 @@ class Grant:
     role: Role
     municipality: str | None
     name: str | None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as the transport tells it."""
+
+    user_id: int
+    chat_id: int
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a button press gives: replies, a short toast, an edit of the pressed message."""
+
+    replies: tuple[Reply, ...] = ()
+    toast: str | None = None
+    edit: Reply | None = None

@@ -10,7 +10,8 @@ from pathlib import Path
 from bot.config import HelpdeskSettings, Settings
 from bot.core.actions import FaqFeedback
 from bot.core.clock import ManualClock
-from bot.core.desk import Desk, Sender
+from bot.core.desk import Desk
+from bot.core.models import Sender
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from bot.wiring import build_pager
@@ -49,7 +50,7 @@ async def test_unanswered_questions_name_nobody_and_go_after_the_retention_perio
 
         clock.advance(timedelta(days=8))
         async with store.transaction():
-            await desk.purge()
+            await desk.privacy.purge()
         with sqlite3.connect(path) as db:
             # A week on: which answer they rated and when they asked are gone; the question
             # (anonymous, for improving the FAQ) stays until the retention period.
@@ -61,7 +62,7 @@ async def test_unanswered_questions_name_nobody_and_go_after_the_retention_perio
 
         clock.advance(timedelta(days=23))
         async with store.transaction():
-            await desk.purge()
+            await desk.privacy.purge()
         with sqlite3.connect(path) as db:
             assert db.execute("SELECT count(*) FROM unanswered").fetchone()[0] == 0
             assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 1  # anonymous

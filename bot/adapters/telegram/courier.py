@@ -160,7 +160,7 @@ class Courier:
     async def _deliver(self, pending: Pending) -> bool:
         """Send one message; True when the lane may go on to the next."""
         async with self.transaction.settled():
-            message = await self.desk.prepare(pending.message)
+            message = await self.desk.deliveries.prepare(pending.message)
         try:
             if message.urgent:
                 message_id, thread_id = await self._send(message, pending.attempts)
@@ -199,7 +199,7 @@ class Courier:
         async def record() -> None:
             await self.outbox.sent(pending.ids, message_id, self.clock.now())
             for _, part in pending.parts:
-                await self.desk.delivered(part, message_id, thread_id)
+                await self.desk.deliveries.delivered(part, message_id, thread_id)
 
         try:
             await self._write_hard(record)
@@ -216,10 +216,10 @@ class Courier:
     async def _give_up(self, pending: Pending, reason: str, *, refused: bool) -> None:
         await self.outbox.failed(pending.ids, reason, self.clock.now())
         if refused:  # once for a batch: its parts come from the same person
-            await self.desk.refused(pending.parts[0][1], reason)
+            await self.desk.deliveries.refused(pending.parts[0][1], reason)
             return
         for _, part in pending.parts:
-            await self.desk.undeliverable(part)
+            await self.desk.deliveries.undeliverable(part)
 
     async def _write(self, work: Callable[[], Awaitable[None]]) -> None:
         async with self.transaction():
@@ -251,7 +251,7 @@ class Courier:
                 message.chat_id, message.topic, read_timeout=timeout
             )
             thread_id = topic.message_thread_id
-            await self._write_hard(lambda: self.desk.topic_opened(message, thread_id))
+            await self._write_hard(lambda: self.desk.deliveries.topic_opened(message, thread_id))
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to

@@ -13,8 +13,8 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core.actions import decode
 from bot.core.commands import Call, Command
-from bot.core.desk import Desk, Sender
-from bot.core.models import Outgoing, Reply
+from bot.core.desk import Desk
+from bot.core.models import Outgoing, Reply, Sender
 from bot.core.text import clean
 from bot.core.texts import language_of
 from bot.errors import StoreError
@@ -103,7 +103,7 @@ class Frontend:
         assert message is not None
         text = message.text or ""
         sender = _sender(update)
-        _, user = await self.desk.identify(sender)
+        _, user = await self.desk.reception.identify(sender)
         is_button = text.strip() == self.desk.texts.get("crisis_button", user.language)
         replies = await self.desk.message(
             sender, "" if is_button else text, crisis=is_button, reply_to=_replied_to(message)
@@ -134,7 +134,7 @@ class Frontend:
 
     async def other(self, update: Update, context: Context) -> None:
         """Anything but text in a private chat: say what the bot reads."""
-        _, user = await self.desk.identify(_sender(update))
+        _, user = await self.desk.reception.identify(_sender(update))
         await self._send(update, [Reply(self.desk.texts.get("unsupported", user.language))])
 
     async def button(self, update: Update, context: Context) -> None:
@@ -155,7 +155,7 @@ class Frontend:
         answer = (
             await self.desk.press(sender, action, on_message)
             if in_private
-            else await self.desk.group_press(sender, action)
+            else await self.desk.agents.press(sender, action)
         )
         # After commit: Telegram's answer must not hold the transaction open.
         self.store.transaction.on_commit(lambda: query.answer(_toast(answer.toast)))
@@ -192,14 +192,14 @@ class Frontend:
             self.store.transaction.on_commit(lambda: query.answer())
         user = update.effective_user
         language = language_of(user.language_code if user else None)
-        for message in self.desk.leave(chat.id, language):
+        for message in self.desk.agents.leave(chat.id, language):
             await self.store.outbox.put(message, self.desk.clock.now())
 
     async def group_text(self, update: Update, context: Context) -> None:
         """A message in the agents' group: relay it when it belongs to a ticket."""
         message = update.effective_message
         assert message is not None
-        replies = await self.desk.group_message(
+        replies = await self.desk.agents.message(
             _sender(update),
             message.text or "",
             message_id=message.message_id,
@@ -214,7 +214,7 @@ class Frontend:
 
         async def erase() -> int:
             await self.store.inbox.forget_before(self.desk.clock.now() - _SEEN_FOR)
-            return await self.desk.purge()
+            return await self.desk.privacy.purge()
 
         erased = await self._job("the purge", erase)
         if erased:
