@@ -184,7 +184,7 @@ async def run_my_data(w: World, p: Persona) -> Outcome:
 
 
 async def run_share_phone(w: World, p: Persona) -> Outcome:
-    return reply((await w.desk.share_phone(sender(p), p.user_id, "+31612345678")).text)
+    return reply((await w.desk.crisis.share_phone(sender(p), p.user_id, "+31612345678")).text)
 
 
 async def run_cancel(w: World, p: Persona) -> Outcome:

@@ -115,7 +115,9 @@ class Frontend:
         message = update.effective_message
         assert message is not None and message.contact is not None
         contact = message.contact
-        reply = await self.desk.share_phone(_sender(update), contact.user_id, contact.phone_number)
+        reply = await self.desk.crisis.share_phone(
+            _sender(update), contact.user_id, contact.phone_number
+        )
         await self._send(update, [reply])
 
     async def sweep(self, context: Context | None = None) -> None:
