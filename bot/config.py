@@ -15,6 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.escalation import Policy
 from bot.core.hours import WEEKDAYS, OfficeHours, weekday_numbers
 from bot.core.limits import Limits
+from bot.core.settings import (
+    Contacts,
+    CrisisSettings,
+    HelpdeskSettings,
+    MatchingSettings,
+    TriageSettings,
+)
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,58 +31,6 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 # The five OTAV regions, as in bot/data/regions.toml (a test keeps the two in step).
 OTAV_REGIONS = ("Noord", "Oost", "Midden", "West", "Zuid")
-
-
-@dataclass(frozen=True)
-class MatchingSettings:
-    """Score thresholds (0–100) that turn a ranking into answer, clarify or hand-off."""
-
-    answer_threshold: float = 55.0
-    clarify_threshold: float = 45.0
-    margin: float = 8.0
-    clarify_candidates: int = 3
-    # With a calibrated FAQ (faq/calibration.toml) these decide instead of the scores above;
-    # None: the thresholds the calibration chose by its rule.
-    answer_probability: float | None = None
-    clarify_probability: float | None = None
-
-
-@dataclass(frozen=True)
-class Contacts:
-    """Public numbers and addresses that replies name; defaults from the source documents."""
-
-    emergency: str = "112"
-    otav_phone: str = "070-373 8393"
-    otav_email: str = "otav@vng.nl"
-    ngb_phone: str = "070-373 8080"
-    # Per OTAV region: how to reach its account managers (organisational contacts only).
-    regions: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CrisisSettings:
-    """How after-hours crises of mayors are handled: offer a paging button, or page at once."""
-
-    after_hours_policy: str = "offer"
-
-
-@dataclass(frozen=True)
-class HelpdeskSettings:
-    """The agents' group: where tickets go, and how agents answer in it."""
-
-    chat_id: int | None = None
-    # "topics": a forum supergroup, one topic per ticket; "replies": agents reply to the post.
-    mode: str = "replies"
-    # Per OTAV region: a chat where its account managers hear of urgent reports.
-    region_chats: Mapping[str, int] = field(default_factory=dict)
-    retention: timedelta = timedelta(days=90)
-
-    def chats(self) -> frozenset[int]:
-        """The group chats the bot belongs in: the agents' group and the region chats."""
-        ours = set(self.region_chats.values())
-        if self.chat_id is not None:
-            ours.add(self.chat_id)
-        return frozenset(ours)
 
 
 @dataclass(frozen=True)
@@ -109,6 +64,16 @@ class Settings:
     paging: Policy = field(default_factory=Policy)
     sweep_interval: timedelta = timedelta(seconds=2)
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def triage(self) -> TriageSettings:
+        """What the triage needs of these settings."""
+        return TriageSettings(
+            matching=self.matching,
+            office_hours=self.office_hours,
+            contacts=self.contacts,
+            crisis=self.crisis,
+        )
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:

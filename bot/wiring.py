@@ -84,7 +84,7 @@ def triage_over(
         replies=replies,
         detector=detector or build_detector(faq),
         directory=directory or Directory.bundled(),
-        settings=settings,
+        settings=settings.triage,
         calibration=calibration,
     )
 

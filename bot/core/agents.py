@@ -6,7 +6,6 @@ import logging
 import re
 from dataclasses import replace
 
-from bot.config import HelpdeskSettings
 from bot.core.access import Act, may
 from bot.core.actions import (
     Action,
@@ -24,6 +23,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
+from bot.core.settings import HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 

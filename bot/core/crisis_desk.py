@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.config import HelpdeskSettings
 from bot.core.access import Act, may
 from bot.core.actions import (
     NotUrgent,
@@ -29,6 +28,7 @@ from bot.core.models import (
 from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
+from bot.core.settings import HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 

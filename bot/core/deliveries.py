@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.config import HelpdeskSettings
 from bot.core.models import (
     Outgoing,
     Purpose,
 )
 from bot.core.ports import Clock, Store
+from bot.core.settings import HelpdeskSettings
 from bot.core.texts import Texts
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import assert_never
 
-from bot.config import HelpdeskSettings
 from bot.core.actions import (
     AcceptHandover,
     Ack,
@@ -46,6 +45,7 @@ from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.privacy import Privacy
 from bot.core.reception import Reception
+from bot.core.settings import HelpdeskSettings
 from bot.core.text import clean
 from bot.core.triage import Triage
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.config import HelpdeskSettings
 from bot.core.access import Act, may
 from bot.core.actions import (
     Claim,
@@ -26,6 +25,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
+from bot.core.settings import HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 

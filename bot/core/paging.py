@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.config import Contacts
 from bot.core.access import Act, may
 from bot.core.actions import (
     AcceptHandover,
@@ -49,6 +48,7 @@ from bot.core.roster import (
     on_duty,
     uncovered,
 )
+from bot.core.settings import Contacts
 from bot.core.texts import Texts
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Contacts
 from bot.core.actions import AskPerson, FaqFeedback, Page, ShowEntry, Theme, Themes
 from bot.core.directory import Municipality
 from bot.core.faq import Entry, Faq
 from bot.core.models import Button, Decision, Reply, Route
+from bot.core.settings import Contacts
 from bot.core.texts import Texts
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.config import MatchingSettings
 from bot.core.calibration import Calibration
 from bot.core.matcher import Ranking
 from bot.core.models import Candidate, Decision, Route, User
+from bot.core.settings import MatchingSettings
 
 
 def route_question(ranking: Sequence[Candidate], settings: MatchingSettings) -> Decision:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.config import Settings
 from bot.core.actions import ShowEntry, Theme, Themes
 from bot.core.calibration import Calibration
 from bot.core.crisis import CrisisDetector, Verdict
@@ -16,6 +15,7 @@ from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.passages import parts
 from bot.core.replies import Replies
 from bot.core.routing import answer_threshold, crisis_route, route_calibrated, route_question
+from bot.core.settings import TriageSettings
 from bot.core.text import looks_like_nonsense
 
 _FORCED = Verdict(crisis=True, reasons=("crisis button",))
@@ -40,7 +40,7 @@ class Triage:
         replies: Replies,
         detector: CrisisDetector,
         directory: Directory,
-        settings: Settings,
+        settings: TriageSettings,
         calibration: Calibration | None = None,
     ) -> None:
         self.faq = faq

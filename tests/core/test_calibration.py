@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.calibrate import user_questions
-from bot.config import MatchingSettings
 from bot.core.actions import FaqFeedback, ShowEntry
 from bot.core.calibration import FEATURES, Calibration, features
 from bot.core.faq import load_faq
@@ -14,6 +13,7 @@ from bot.core.logistic import probability
 from bot.core.matcher import Ranking
 from bot.core.models import Candidate, Decision, Inquiry, Route, User
 from bot.core.routing import route_calibrated, route_question
+from bot.core.settings import MatchingSettings
 from bot.core.triage import Triage
 from tests.conftest import ROOT
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import MatchingSettings
 from bot.core.faq import load_faq
 from bot.core.matcher import Matcher
 from bot.core.models import Candidate, Route
 from bot.core.routing import route_question
+from bot.core.settings import MatchingSettings
 from bot.core.text import WORDS_KEPT
 from bot.wiring import build_matcher
 from tests.conftest import ROOT
