@@ -188,25 +188,25 @@ async def run_share_phone(w: World, p: Persona) -> Outcome:
 
 
 async def run_cancel(w: World, p: Persona) -> Outcome:
-    return reply((await w.desk.pager.cancel_command(await member(w, p), "1", "nl")).text)
+    return reply((await w.desk.officers.cancel_command(await member(w, p), "1", "nl")).text)
 
 
 async def run_pass(w: World, p: Persona) -> Outcome:
-    out = await w.desk.pager.pass_command(await member(w, p), "1 geen bereik", "nl")
+    out = await w.desk.officers.pass_command(await member(w, p), "1 geen bereik", "nl")
     return reply(out.text)
 
 
 async def run_resolve(w: World, p: Persona) -> Outcome:
-    out = await w.desk.pager.resolve_command(await member(w, p), "klaar", "nl")
+    out = await w.desk.officers.resolve_command(await member(w, p), "klaar", "nl")
     return reply(out.text if out else None)
 
 
 async def run_on_duty(w: World, p: Persona) -> Outcome:
-    return reply((await w.desk.pager.on_duty(await member(w, p), "nl")).text)
+    return reply((await w.desk.duty.on_duty(await member(w, p), "nl")).text)
 
 
 async def run_handover(w: World, p: Persona) -> Outcome:
-    out = await w.desk.pager.offer_handover(await member(w, p), "@piket_uit")
+    out = await w.desk.duty.offer_handover(await member(w, p), "@piket_uit")
     return reply(out.text)
 
 
@@ -425,8 +425,8 @@ async def build_world(path: Path, triage: Triage) -> None:
             assert await pager.page(who, "Er is onrust bij de opvang") is None
         await pager.press(on, on.user_id, Ack(2))
         await pager.press(gone, gone.user_id, Ack(3))
-        await pager.resolve_command(gone, "", "nl")
-        await pager.offer_handover(on, "@piket_uit")
+        await desk.officers.resolve_command(gone, "", "nl")
+        await desk.duty.offer_handover(on, "@piket_uit")
         await store.invites.create(
             INVITE, Grant(Role.STAFF, "Brummen", None), now, now + timedelta(days=7)
         )

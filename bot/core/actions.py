@@ -130,7 +130,7 @@ class SharePhone:
     """The 📞 quick reply: Telegram shares the user's number as a contact."""
 
 
-PagingAction = Ack | PassOn | Resolve | PageFeedback | AcceptHandover
+PagingAction = Ack | PassOn | Resolve | PageFeedback
 Action = (
     Themes
     | Theme
@@ -143,6 +143,7 @@ Action = (
     | NotUrgent
     | Claim
     | PagingAction
+    | AcceptHandover
     | CrisisKey
     | SharePhone
 )

@@ -90,7 +90,7 @@ async def _forget(desk: Desk, call: Call) -> list[Reply]:
 
 async def _on_duty(desk: Desk, call: Call) -> list[Reply]:
     member, user = await desk.reception.identify(call.sender)
-    return [await desk.pager.on_duty(member, user.language)]
+    return [await desk.duty.on_duty(member, user.language)]
 
 
 async def _test_page(desk: Desk, call: Call) -> list[Reply]:
@@ -101,23 +101,23 @@ async def _test_page(desk: Desk, call: Call) -> list[Reply]:
 
 async def _resolve(desk: Desk, call: Call) -> list[Reply]:
     member, user = await desk.reception.identify(call.sender)
-    reply = await desk.pager.resolve_command(member, call.args, user.language)
+    reply = await desk.officers.resolve_command(member, call.args, user.language)
     return [reply] if reply else []
 
 
 async def _pass_on(desk: Desk, call: Call) -> list[Reply]:
     member, user = await desk.reception.identify(call.sender)
-    return [await desk.pager.pass_command(member, call.args, user.language)]
+    return [await desk.officers.pass_command(member, call.args, user.language)]
 
 
 async def _cancel(desk: Desk, call: Call) -> list[Reply]:
     member, user = await desk.reception.identify(call.sender)
-    return [await desk.pager.cancel_command(member, call.first, user.language)]
+    return [await desk.officers.cancel_command(member, call.first, user.language)]
 
 
 async def _handover(desk: Desk, call: Call) -> list[Reply]:
     member, _ = await desk.reception.identify(call.sender)
-    return [await desk.pager.offer_handover(member, call.first)]
+    return [await desk.duty.offer_handover(member, call.first)]
 
 
 async def _close(desk: Desk, call: Call) -> list[Reply]:

@@ -28,6 +28,7 @@ from bot.core.actions import (
 from bot.core.agents import AgentsGroup
 from bot.core.crisis_desk import CrisisDesk
 from bot.core.deliveries import Deliveries
+from bot.core.duty import Duty
 from bot.core.helpdesk import Helpdesk
 from bot.core.limits import Kind, Limiter, Limits, Verdict
 from bot.core.models import (
@@ -41,10 +42,12 @@ from bot.core.models import (
     Ticket,
     User,
 )
+from bot.core.officer_commands import OfficerCommands
 from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.privacy import Privacy
 from bot.core.reception import Reception
+from bot.core.relay import Relay
 from bot.core.settings import HelpdeskSettings
 from bot.core.text import clean
 from bot.core.triage import Triage
@@ -100,6 +103,10 @@ class Desk:
             agents=self.agents,
             settings=helpdesk,
         )
+        pages = pager.store
+        self.relay = Relay(store=pages, clock=clock, texts=texts, contacts=pager.contacts)
+        self.duty = Duty(store=pages, clock=clock, texts=texts)
+        self.officers = OfficerCommands(pager)
         self.crisis = CrisisDesk(
             store=store,
             clock=clock,
@@ -119,7 +126,7 @@ class Desk:
         text = clean(text)
         member, user = await self.reception.identify(sender)
         if member is not None and text.strip() and not crisis:
-            relayed = await self.pager.relay(member, text, reply_to)
+            relayed = await self.relay.relay(member, text, reply_to)
             if relayed is not None:
                 return relayed
         now = self.clock.now()
@@ -164,8 +171,10 @@ class Desk:
                 return Pressed(replies=(await self._ask_person(sender, member, user),))
             case Page(offer):
                 return Pressed(replies=tuple(await self.crisis.page(sender, member, user, offer)))
-            case Ack() | PassOn() | Resolve() | PageFeedback() | AcceptHandover():
+            case Ack() | PassOn() | Resolve() | PageFeedback():
                 return Pressed(toast=await self.pager.press(member, sender.user_id, action))
+            case AcceptHandover(offer):
+                return Pressed(toast=await self.duty.accept_handover(member, sender.user_id, offer))
             case CloseOwn(ticket):
                 return Pressed(
                     replies=(await self.tickets.close_own(sender, member, user, ticket),)

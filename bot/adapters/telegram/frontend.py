@@ -127,7 +127,7 @@ class Frontend:
 
     async def check_roster(self, context: Context) -> None:
         """Job: alert administrators when nobody is on duty in the coming 24 hours."""
-        if await self._job("the roster check", self.desk.pager.check_roster):
+        if await self._job("the roster check", self.desk.duty.check_roster):
             self.courier.kick()
 
     async def replay(self, context: Context) -> None:
