@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot tests
 
 unit: $(STAMP)
 	$(BIN)/python -m bot faq check

@@ -34,6 +34,7 @@ from bot.core.directory import Directory
 from bot.core.faq import load_faq
 from bot.core.ids import small_id
 from bot.core.models import Grant, Inquiry, Role, User
+from bot.core.settings import HelpdeskMode
 from bot.core.text import Language, clean
 from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
@@ -258,7 +259,7 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         # A throwaway database: the console plays, it keeps nothing.
         store = await Store.open(":memory:")
         clock = ConsoleClock()
-        helpdesk = replace(settings.helpdesk, chat_id=HELPDESK_CHAT, mode="replies")
+        helpdesk = replace(settings.helpdesk, chat_id=HELPDESK_CHAT, mode=HelpdeskMode.REPLIES)
         pager = build_pager(store, settings, clock)
         desk = Desk(
             triage=triage,

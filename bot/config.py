@@ -16,8 +16,10 @@ from bot.core.escalation import Policy
 from bot.core.hours import WEEKDAYS, OfficeHours, weekday_numbers
 from bot.core.limits import Limits
 from bot.core.settings import (
+    AfterHours,
     Contacts,
     CrisisSettings,
+    HelpdeskMode,
     HelpdeskSettings,
     MatchingSettings,
     TriageSettings,
@@ -149,7 +151,7 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     telegram = reader.section(data, "telegram")
     crisis = reader.section(data, "crisis")
     paging = reader.section(data, "paging")
-    policy = reader.text(crisis, "crisis", "after_hours_policy", "offer")
+    policy = reader.text(crisis, "crisis", "after_hours_policy", AfterHours.OFFER.value)
     if policy not in ("offer", "auto"):
         raise reader.fail("crisis", "after_hours_policy", "'offer' or 'auto'", policy)
     defaults = Settings()
@@ -173,7 +175,7 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         ),
         office_hours=_office_hours(reader, reader.section(data, "office_hours")),
         contacts=_contacts(reader, reader.section(data, "contacts")),
-        crisis=CrisisSettings(after_hours_policy=policy),
+        crisis=CrisisSettings(after_hours_policy=AfterHours(policy)),
         helpdesk=_helpdesk(reader, reader.section(data, "helpdesk")),
         telegram=_telegram(reader, telegram),
         database=reader.path(reader.section(data, "storage"), "storage", "path", defaults.database),
@@ -274,8 +276,8 @@ def _helpdesk(reader: _Reader, table: Mapping[str, Any]) -> HelpdeskSettings:
     chat_id = table.get("chat_id")
     if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
         raise reader.fail("helpdesk", "chat_id", "a Telegram chat id (a whole number)", chat_id)
-    mode = reader.text(table, "helpdesk", "mode", "replies")
-    if mode not in ("topics", "replies"):
+    mode = reader.text(table, "helpdesk", "mode", HelpdeskMode.REPLIES.value)
+    if mode not in {m.value for m in HelpdeskMode}:
         raise reader.fail("helpdesk", "mode", "'topics' or 'replies'", mode)
     chats = table.get("region_chats", {})
     if not isinstance(chats, dict) or not all(
@@ -285,7 +287,7 @@ def _helpdesk(reader: _Reader, table: Mapping[str, Any]) -> HelpdeskSettings:
     _check_regions(reader, "helpdesk.region_chats", chats)
     retention = reader.duration(table, "helpdesk", "retention", timedelta(days=90))
     return HelpdeskSettings(
-        chat_id=chat_id, mode=mode, region_chats=dict(chats), retention=retention
+        chat_id=chat_id, mode=HelpdeskMode(mode), region_chats=dict(chats), retention=retention
     )
 
 

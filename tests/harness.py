@@ -14,10 +14,11 @@ from telegram.ext import Application
 
 from bot.adapters.telegram.application import build_application
 from bot.admin import create_invite
-from bot.config import HelpdeskSettings, Settings, TelegramSettings
+from bot.config import Settings, TelegramSettings
 from bot.core.clock import ManualClock
 from bot.core.models import Grant, Role
 from bot.core.roster import Shift
+from bot.core.settings import HelpdeskMode, HelpdeskSettings
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from tests.botapi import GROUP_ID, TOKEN, BotApiServer, Person
@@ -108,7 +109,9 @@ class Harness:
         return await self.api.wait_for(person.id, after=mark, **match)
 
 
-def settings_for(database: Path, api: BotApiServer, *, mode: str = "replies") -> Settings:
+def settings_for(
+    database: Path, api: BotApiServer, *, mode: HelpdeskMode = HelpdeskMode.REPLIES
+) -> Settings:
     """Settings that point the bot at the local server, a temp database and the test group."""
     return replace(
         Settings(),

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from bot.config import HelpdeskSettings, Settings
+from bot.config import Settings
 from bot.core.access import RULES, Act
 from bot.core.actions import Ack, decode
 from bot.core.clock import ManualClock
 from bot.core.desk import Desk
 from bot.core.models import Grant, Member, Role, Sender
 from bot.core.roster import Shift
+from bot.core.settings import HelpdeskSettings
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from bot.wiring import build_pager

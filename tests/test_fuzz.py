@@ -333,7 +333,7 @@ class World:
 
     def _drained(self) -> bool:
         pending = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        return self.sql(pending)[0][0] == 0
+        return bool(self.sql(pending)[0][0] == 0)
 
     def _stuck(self) -> list[Any]:
         return self.sql("SELECT chat_id, attempts, error FROM outbox WHERE sent_at IS NULL")

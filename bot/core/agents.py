@@ -23,7 +23,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
-from bot.core.settings import HelpdeskSettings
+from bot.core.settings import HelpdeskMode, HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 
@@ -142,7 +142,7 @@ class AgentsGroup:
         """In topics mode, post the closing note in the ticket's topic and close it; False
         when there is no topic to close (the caller says it where it stands)."""
         group = self.helpdesk.chat_id
-        if self.helpdesk.mode != "topics" or ticket.thread_id is None or group is None:
+        if self.helpdesk.mode != HelpdeskMode.TOPICS or ticket.thread_id is None or group is None:
             return False
         # Both through the outbox, in this order: the topic closes once the agents have seen
         # it is done (a closed topic takes no more posts), each retried like any message.
@@ -190,7 +190,7 @@ class AgentsGroup:
     async def _ticket_in_group(
         self, thread_id: int | None, reply_to: int | None, replied_text: str = ""
     ) -> Ticket | None:
-        if self.helpdesk.mode == "topics" and thread_id is not None:
+        if self.helpdesk.mode == HelpdeskMode.TOPICS and thread_id is not None:
             return await self.store.tickets.by_thread(thread_id)
         if reply_to is None:
             return None

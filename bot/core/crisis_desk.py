@@ -28,7 +28,7 @@ from bot.core.models import (
 from bot.core.paging import Pager
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
-from bot.core.settings import HelpdeskSettings
+from bot.core.settings import AfterHours, HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 
@@ -67,7 +67,7 @@ class CrisisDesk:
         user = inquiry.user
         reply = self.triage.compose(decision, inquiry)
         question = inquiry.text.strip() or self.texts.get("crisis_button", "nl")
-        auto = self.triage.settings.crisis.after_hours_policy == "auto"
+        auto = self.triage.settings.crisis.after_hours_policy == AfterHours.AUTO
         await self.tickets.remember(sender.user_id, question)
         buttons = reply.buttons
         if decision.route is Route.CRISIS_AFTER_HOURS_MAYOR:

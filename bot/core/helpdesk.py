@@ -25,7 +25,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Store
 from bot.core.reception import Reception
-from bot.core.settings import HelpdeskSettings
+from bot.core.settings import HelpdeskMode, HelpdeskSettings
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 
@@ -80,6 +80,7 @@ class Helpdesk:
         guesses = [self.triage.replies.question(i, "nl") for i in decision.alternatives[:3]]
         post = self.agents.ticket_post(ticket, member, guesses)
         title = f"#{ticket.id} {(member.municipality if member else None) or ''} {question}"
+        topics = self.helpdesk.mode == HelpdeskMode.TOPICS
         await self.store.outbox.put(
             Outgoing(
                 chat_id=self.helpdesk.chat_id,
@@ -90,7 +91,7 @@ class Helpdesk:
                 purpose=Purpose.TICKET,
                 ref=ticket.id,
                 origin=sender.chat_id,
-                topic=" ".join(title.split())[:120] if self.helpdesk.mode == "topics" else None,
+                topic=" ".join(title.split())[:120] if topics else None,
             ),
             now,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from bot.core.hours import OfficeHours
 
@@ -35,11 +36,25 @@ class Contacts:
     regions: Mapping[str, str] = field(default_factory=dict)
 
 
+class AfterHours(StrEnum):
+    """What a mayor's crisis report after office hours does."""
+
+    OFFER = "offer"  # the crisis reply offers a button that pages the duty officer
+    AUTO = "auto"  # the duty officer is paged at once
+
+
+class HelpdeskMode(StrEnum):
+    """How agents answer in their group."""
+
+    TOPICS = "topics"  # a forum supergroup: one topic per ticket
+    REPLIES = "replies"  # agents reply to the ticket's post
+
+
 @dataclass(frozen=True)
 class CrisisSettings:
     """How after-hours crises of mayors are handled: offer a paging button, or page at once."""
 
-    after_hours_policy: str = "offer"
+    after_hours_policy: AfterHours = AfterHours.OFFER
 
 
 @dataclass(frozen=True)
@@ -47,8 +62,7 @@ class HelpdeskSettings:
     """The agents' group: where tickets go, and how agents answer in it."""
 
     chat_id: int | None = None
-    # "topics": a forum supergroup, one topic per ticket; "replies": agents reply to the post.
-    mode: str = "replies"
+    mode: HelpdeskMode = HelpdeskMode.REPLIES
     # Per OTAV region: a chat where its account managers hear of urgent reports.
     region_chats: Mapping[str, int] = field(default_factory=dict)
     retention: timedelta = timedelta(days=90)

@@ -15,7 +15,7 @@ from bot.core.models import Decision, Inquiry, Reply, Route, User
 from bot.core.passages import parts
 from bot.core.replies import Replies
 from bot.core.routing import answer_threshold, crisis_route, route_calibrated, route_question
-from bot.core.settings import TriageSettings
+from bot.core.settings import AfterHours, TriageSettings
 from bot.core.text import looks_like_nonsense
 
 _FORCED = Verdict(crisis=True, reasons=("crisis button",))
@@ -91,7 +91,7 @@ class Triage:
         language = user.language
         place = self.place(user)
         if decision.crisis:
-            auto = self.settings.crisis.after_hours_policy == "auto"
+            auto = self.settings.crisis.after_hours_policy == AfterHours.AUTO
             reply = self.replies.crisis(
                 decision, language, now=inquiry.at, place=place, auto_page=auto
             )

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StoreError
+from bot.store.connection import Connection
 from bot.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ async def open_database(path: Path | str) -> aiosqlite.Connection:
     return db
 
 
-async def schema_version(db: aiosqlite.Connection) -> int:
+async def schema_version(db: aiosqlite.Connection | Connection) -> int:
     """Return the number of migrations applied to a database."""
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.core.clock import AMSTERDAM
 from bot.core.models import Outgoing, Role
+from bot.core.settings import HelpdeskMode
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from tests.botapi import GROUP_ID, BotApiServer, Person, Sent
@@ -233,7 +234,7 @@ async def test_forum_topics_mode(triage: Triage, tmp_path: Path) -> None:
     api = BotApiServer(forum=True)
     await api.start()
     try:
-        settings = settings_for(tmp_path / "db.sqlite3", api, mode="topics")
+        settings = settings_for(tmp_path / "db.sqlite3", api, mode=HelpdeskMode.TOPICS)
         async with running_bot(api, settings, triage, OFFICE_HOURS) as bot:
             await bot.register(AGENT, Role.AGENT, name="Helpdesk H")
             ticket = await hand_off(bot)

@@ -552,7 +552,8 @@ async def test_a_mayors_feedback_on_a_handled_page_counts_once(after_hours_bot: 
     async with bot.store() as store:
         (esc,) = await store.escalations.since(AFTER_HOURS - timedelta(days=1))
         async with store.db.execute("SELECT helpful FROM escalations WHERE id = ?", (esc.id,)) as c:
-            assert (await c.fetchone())[0] == 1
+            row = await c.fetchone()
+            assert row is not None and row[0] == 1
 
 
 async def test_revoking_an_officer_passes_their_page_on_and_their_shifts_stop_counting(

@@ -10,6 +10,7 @@ import pytest
 from bot.core.actions import Page, ShowEntry
 from bot.core.clock import AMSTERDAM
 from bot.core.models import Inquiry, Role, Route, User
+from bot.core.settings import AfterHours
 from bot.core.triage import Triage
 
 CRISIS = "Er staan nu 200 boze mensen voor het azc en het loopt uit de hand!"
@@ -143,7 +144,7 @@ def test_office_crisis_names_otav_line_and_region(triage: Triage) -> None:
 
 def test_auto_policy_pages_without_a_button(triage: Triage) -> None:
     settings = replace(
-        triage.settings, crisis=replace(triage.settings.crisis, after_hours_policy="auto")
+        triage.settings, crisis=replace(triage.settings.crisis, after_hours_policy=AfterHours.AUTO)
     )
     auto = Triage(
         faq=triage.faq,

@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from bot.config import HelpdeskSettings, Settings
+from bot.config import Settings
 from bot.core.actions import FaqFeedback
 from bot.core.clock import ManualClock
 from bot.core.desk import Desk
 from bot.core.models import Sender
+from bot.core.settings import HelpdeskSettings
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
 from bot.wiring import build_pager
