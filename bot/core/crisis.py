@@ -32,6 +32,19 @@ _RIOT_POLICE = re.compile(r"\bME\b")
 # "hulp" is often just a search ("hulp bij huisvesting", "psychosociale hulp vluchtelingen").
 _SHORT = 2
 _CRIES = frozenset({"hulp", "help", "sos", "spoed"})
+# "Thanks for your help!" names help but asks for none: a thank-you makes no cry of it.
+_THANKS = (
+    " thanks ",
+    " thank you ",
+    " bedankt ",
+    " dank je ",
+    " dank u ",
+    " dankjewel ",
+    " dankuwel ",
+    " dank voor ",
+    " dank jullie ",
+    " merci ",
+)
 # A told part this short ("ok dank", "tot morgen") says too little to weigh its words.
 _TOLD = 3
 _SWAP_FROM = 5
@@ -252,6 +265,7 @@ class CrisisDetector:
         whole = _Folded.of(fold(text))
         alarm = self.alarm.found(whole)
         cry = (len(whole.words) <= _SHORT or "!" in text) and bool(_CRIES & set(whole.words))
+        cry = cry and not any(thanks in whole.padded for thanks in _THANKS)
         if cry:
             alarm.append("short cry for help")
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])

@@ -312,6 +312,19 @@ def test_fitting_writes_a_model_the_detector_loads_and_that_keeps_recall(
 @pytest.mark.parametrize(
     ("text", "crisis"),
     [
+        ("Thanks for your help, have a nice weekend!", False),
+        ("bedankt voor de hulp!", False),
+        ("help!", True),
+        ("thanks, but we need help now! riot at the shelter", True),
+    ],
+)
+def test_a_thank_you_for_help_is_no_cry_for_help(text: str, crisis: bool) -> None:
+    assert DETECTOR.assess(text).crisis is crisis, text
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
         ("ruik gas in de gang", True),
         ("kelder opvang loopt onder water", True),
         ("indringers op het terrein", True),
