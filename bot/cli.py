@@ -29,7 +29,6 @@ from bot.admin import (
 )
 from bot.config import TOKEN_ENV, Settings, load_settings, parse_duration
 from bot.core.clock import SystemClock, parse_moment
-from bot.core.desk import Desk
 from bot.core.directory import Directory
 from bot.core.faq import load_faq
 from bot.core.ids import small_id
@@ -40,7 +39,7 @@ from bot.core.triage import Triage
 from bot.errors import ConfigError, FaqError, HelpdeskError, UsageError
 from bot.store.checks import check_database
 from bot.store.sqlite import Store
-from bot.wiring import build_detector, build_pager, build_triage, load_checked
+from bot.wiring import build_desk, build_detector, build_pager, build_triage, load_checked
 
 ROLES = [r.value for r in Role]
 # Their routes and replies depend on where they work.
@@ -260,15 +259,7 @@ def _shell(args: argparse.Namespace, settings: Settings) -> int:
         store = await Store.open(":memory:")
         clock = ConsoleClock()
         helpdesk = replace(settings.helpdesk, chat_id=HELPDESK_CHAT, mode=HelpdeskMode.REPLIES)
-        pager = build_pager(store, settings, clock)
-        desk = Desk(
-            triage=triage,
-            store=store,
-            clock=clock,
-            helpdesk=helpdesk,
-            pager=pager,
-            limits=settings.limits,
-        )
+        desk = build_desk(store, settings, triage, clock, helpdesk=helpdesk)
         try:
             console = ConsoleChat(desk=desk, store=store, clock=clock)
             await console.run(_lines(interactive), sys.stdout, echo=not interactive)

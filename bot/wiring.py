@@ -1,4 +1,4 @@
-"""Build the triage and its parts from settings: the one place where things are wired."""
+"""Build the triage, the pager and the desk from settings: the one place where things are wired."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.core.calibration import FILE, Calibration, fingerprint
 from bot.core.clock import SystemClock
 from bot.core.crisis import CrisisDetector
+from bot.core.desk import Desk
 from bot.core.directory import Directory
 from bot.core.faq import Faq, load_faq
 from bot.core.faqcheck import ambiguous_phrasings
@@ -15,6 +16,7 @@ from bot.core.matcher import Matcher
 from bot.core.paging import Pager
 from bot.core.ports import Clock
 from bot.core.replies import Replies
+from bot.core.settings import HelpdeskSettings
 from bot.core.text import Analyzer, Language
 from bot.core.texts import Texts
 from bot.core.triage import Triage
@@ -97,4 +99,24 @@ def build_pager(store: Store, settings: Settings, clock: Clock | None = None) ->
         policy=settings.paging,
         texts=Texts.bundled(),
         contacts=settings.contacts,
+    )
+
+
+def build_desk(
+    store: Store,
+    settings: Settings,
+    triage: Triage,
+    clock: Clock,
+    helpdesk: HelpdeskSettings | None = None,
+) -> Desk:
+    """Build the desk and the services under it: the bot's, the console's, the tests' and
+    the benchmarks' are built here alike (`helpdesk` overrides the settings' agents' group,
+    as the console does with its pretend one)."""
+    return Desk(
+        triage=triage,
+        store=store,
+        clock=clock,
+        helpdesk=helpdesk or settings.helpdesk,
+        pager=build_pager(store, settings, clock),
+        limits=settings.limits,
     )

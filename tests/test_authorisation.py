@@ -27,7 +27,7 @@ from bot.core.roster import Shift
 from bot.core.settings import HelpdeskSettings
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
-from bot.wiring import build_pager
+from bot.wiring import build_desk
 from tests.conftest import AFTER_HOURS
 
 GROUP = -100123
@@ -444,13 +444,7 @@ async def build_world(path: Path, triage: Triage) -> None:
 
 def desk_over(store: Store, clock: ManualClock, triage: Triage) -> Desk:
     settings = replace(Settings(), helpdesk=HelpdeskSettings(chat_id=GROUP))
-    return Desk(
-        triage=triage,
-        store=store,
-        clock=clock,
-        helpdesk=settings.helpdesk,
-        pager=build_pager(store, settings, clock),
-    )
+    return build_desk(store, settings, triage, clock)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from bot.core.settings import HelpdeskSettings
 from bot.core.triage import Triage
 from bot.errors import StoreError
 from bot.store.sqlite import Store
-from bot.wiring import build_pager
+from bot.wiring import build_desk
 
 SATURDAY_NIGHT = datetime(2026, 11, 21, 2, 10, tzinfo=AMSTERDAM)  # after office hours
 GROUP = -100
@@ -58,13 +58,7 @@ async def world(triage: Triage) -> AsyncIterator[World]:
     store = await Store.open(":memory:")
     clock = ManualClock(SATURDAY_NIGHT)
     settings = replace(Settings(), helpdesk=HelpdeskSettings(chat_id=GROUP))
-    desk = Desk(
-        triage=triage,
-        store=store,
-        clock=clock,
-        helpdesk=settings.helpdesk,
-        pager=build_pager(store, settings, clock),
-    )
+    desk = build_desk(store, settings, triage, clock)
     now = clock.now()
     people = (
         (MAYOR, Role.MAYOR),

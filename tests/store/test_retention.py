@@ -10,12 +10,11 @@ from pathlib import Path
 from bot.config import Settings
 from bot.core.actions import FaqFeedback
 from bot.core.clock import ManualClock
-from bot.core.desk import Desk
 from bot.core.models import Sender
 from bot.core.settings import HelpdeskSettings
 from bot.core.triage import Triage
 from bot.store.sqlite import Store
-from bot.wiring import build_pager
+from bot.wiring import build_desk
 from tests.conftest import OFFICE_HOURS
 
 GUEST = Sender(user_id=4242, chat_id=4242, username="nieuwsgierig")
@@ -29,13 +28,7 @@ async def test_unanswered_questions_name_nobody_and_go_after_the_retention_perio
     store = await Store.open(path)
     clock = ManualClock(OFFICE_HOURS)
     settings = replace(Settings(), helpdesk=HelpdeskSettings(retention=timedelta(days=30)))
-    desk = Desk(
-        triage=triage,
-        store=store,
-        clock=clock,
-        helpdesk=settings.helpdesk,
-        pager=build_pager(store, settings, clock),
-    )
+    desk = build_desk(store, settings, triage, clock)
     try:
         async with store.transaction():
             await desk.message(GUEST, UNKNOWN)

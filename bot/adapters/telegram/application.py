@@ -24,14 +24,13 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.commands import COMMANDS, HELP, Where
-from bot.core.desk import Desk
 from bot.core.ports import Clock
 from bot.core.texts import Texts
 from bot.core.triage import Triage
 from bot.errors import ConfigError
 from bot.store.spool import Spool
 from bot.store.sqlite import Store
-from bot.wiring import build_pager
+from bot.wiring import build_desk
 
 from .courier import Courier
 from .frontend import Frontend
@@ -86,15 +85,7 @@ def build_application(settings: Settings, triage: Triage, clock: Clock) -> Appli
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         store = await Store.open(settings.database)
         running.store = store
-        pager = build_pager(store, settings, clock)
-        desk = Desk(
-            triage=triage,
-            store=store,
-            clock=clock,
-            helpdesk=settings.helpdesk,
-            pager=pager,
-            limits=settings.limits,
-        )
+        desk = build_desk(store, settings, triage, clock)
         # Retries are paced in real time, whatever clock the desk runs on.
         courier = Courier(
             bot=app.bot,
