@@ -4,11 +4,12 @@ HelpdeskError
  ├── ConfigError     a config file or value is wrong (names file and key)
  ├── FaqError        the FAQ content is invalid (lists file:entry: reason lines)
  ├── UsageError      a command-line argument is wrong (says what is expected)
- └── StoreError      the database cannot be opened, migrated, read or written (every
-      │              sqlite3 error, translated where statements run: store/connection.py)
+ └── StoreError      the database cannot be opened, migrated, read or written (its
+      │              faults, translated where statements run: store/connection.py)
       └── StoreBusy  another process holds the database's write lock: try again soon
 
-A write outside `store.transaction()` is a bug, not a database fault: RuntimeError.
+A write outside `store.transaction()` is a bug, not a database fault: RuntimeError; so is
+a broken constraint or bad SQL, which stays sqlite3's own error (it would fail again).
 """
 
 

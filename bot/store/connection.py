@@ -18,6 +18,12 @@ from bot.store.transaction import Transactions, translate
 
 # Statements that change the database (a WITH … INSERT is not used here).
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
+# Faults of the database itself (busy, locked, full, an I/O error, a damaged file): the
+# project's StoreError, and the update is tried again later. A broken constraint or bad SQL
+# (IntegrityError, ProgrammingError: subclasses of DatabaseError, hence the exact types) is
+# a bug that would fail again: it stays as it is, and the user gets an apology instead of
+# an endless retry.
+_FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError)
 
 
 class Connection:
@@ -39,7 +45,9 @@ class Connection:
         self._guard(sql)
         try:
             return await self._db.execute_fetchall(sql, tuple(parameters))
-        except sqlite3.Error as exc:
+        except _FAULTS as exc:
+            if type(exc) not in _FAULTS:
+                raise  # a bug (a broken constraint, bad SQL), not a database fault
             raise translate(exc) from exc
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
@@ -79,5 +87,7 @@ class Statement:
     async def _run(self) -> aiosqlite.Cursor:
         try:
             return await self._running
-        except sqlite3.Error as exc:
+        except _FAULTS as exc:
+            if type(exc) not in _FAULTS:
+                raise  # a bug (a broken constraint, bad SQL), not a database fault
             raise translate(exc) from exc

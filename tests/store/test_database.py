@@ -194,3 +194,16 @@ async def test_a_failing_statement_is_the_projects_store_error(tmp_path: Path) -
                 await store.db.execute("INSERT INTO no_such_table VALUES (1)")
     finally:
         await store.close()
+
+
+async def test_a_broken_constraint_is_a_bug_not_a_database_fault(tmp_path: Path) -> None:
+    """A StoreError is tried again later; a bug would fail again, so it stays itself."""
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with store.transaction():
+                await store.db.execute(
+                    "INSERT INTO users (user_id, chat_id, role, created_at) VALUES (1, 1, NULL, '')"
+                )
+    finally:
+        await store.close()
