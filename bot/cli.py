@@ -337,13 +337,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
+def _with_store(
+    settings: Settings, work: Callable[[Store], Awaitable[int]], *, writes: bool = True
+) -> int:
     if str(settings.database) != ":memory:":
         check_database(settings.database)  # else an empty file would become a new database
 
     async def main() -> int:
         store = await Store.open(settings.database)
         try:
+            if not writes:
+                return await work(store)
             async with store.transaction():  # one command, one transaction
                 return await work(store)
         finally:
@@ -361,13 +365,11 @@ def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
     grant = Grant(role=Role(args.role), municipality=municipality, name=args.name)
     username = settings.telegram.username or _bot_username(settings)
 
-    async def work(store: Store) -> int:
+    async def work(store: Store) -> str:
         code = await create_invite(store, grant, SystemClock().now(), args.expires)
-        print(f"code: {code}")
-        print(invite_link(username, code))
-        return 0
+        return f"code: {code}\n{invite_link(username, code)}"
 
-    return _with_store(settings, work)
+    return _print_from_store(settings, work)
 
 
 def _bot_username(settings: Settings) -> str:
@@ -394,7 +396,7 @@ def _bot_username(settings: Settings) -> str:
 
 
 def _users_list(args: argparse.Namespace, settings: Settings) -> int:
-    return _print_from_store(settings, lambda store: list_users(store))
+    return _print_from_store(settings, lambda store: list_users(store), writes=False)
 
 
 def _users_revoke(args: argparse.Namespace, settings: Settings) -> int:
@@ -412,18 +414,27 @@ def _users_set_role(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     since = SystemClock().now() - args.since
-    return _print_from_store(settings, lambda store: unanswered_report(store, since))
+    return _print_from_store(settings, lambda store: unanswered_report(store, since), writes=False)
 
 
 def _print_from_store(
-    settings: Settings, work: Callable[[Store], Awaitable[str | list[str]]]
+    settings: Settings,
+    work: Callable[[Store], Awaitable[str | list[str]]],
+    *,
+    writes: bool = True,
 ) -> int:
+    """Run one command on the database and print what it says once it committed: a reader
+    paging through the output must not hold the bot's write lock (a read takes none)."""
+    said: list[str] = []
+
     async def run(store: Store) -> int:
         result = await work(store)
-        print(result if isinstance(result, str) else "\n".join(result))
+        said.append(result if isinstance(result, str) else "\n".join(result))
         return 0
 
-    return _with_store(settings, run)
+    code = _with_store(settings, run, writes=writes)
+    print("\n".join(said))
+    return code
 
 
 def _roster_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -438,7 +449,7 @@ def _roster_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _roster_show(args: argparse.Namespace, settings: Settings) -> int:
     at: datetime = args.at or SystemClock().now()
-    return _print_from_store(settings, lambda store: show_roster(store, at))
+    return _print_from_store(settings, lambda store: show_roster(store, at), writes=False)
 
 
 def _roster_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -448,4 +459,6 @@ def _roster_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report_escalations(args: argparse.Namespace, settings: Settings) -> int:
     since = SystemClock().now() - args.since
-    return _print_from_store(settings, lambda store: escalation_report(store, since, args.csv))
+    return _print_from_store(
+        settings, lambda store: escalation_report(store, since, args.csv), writes=False
+    )

@@ -9,7 +9,7 @@ HelpdeskError
       └── StoreBusy  another process holds the database's write lock: try again soon
 
 A write outside `store.transaction()` is a bug, not a database fault: RuntimeError; so is
-a broken constraint or bad SQL, which stays sqlite3's own error (it would fail again).
+a broken constraint, which stays sqlite3's IntegrityError (it would fail again).
 """
 
 

@@ -8,14 +8,12 @@ encodings are the ones buttons already on users' screens carry, so an upgrade br
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from bot.core.ids import small_id
+from bot.core.ids import is_name, small_id
 
 # Telegram refuses button data over 64 bytes: an action that would not fit is not made.
 MAX_BYTES = 64
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 _VOTES = {"up": True, "down": False}
 
 
@@ -200,7 +198,7 @@ def decode(data: str) -> Action | None:
         number = small_id(rest) if rest.isdigit() else None
         return None if number is None else _NUMBERED[kind](number)
     if kind in ("theme", "faq"):
-        if not _NAME.fullmatch(rest):
+        if not is_name(rest):
             return None
         return Theme(rest) if kind == "theme" else ShowEntry(rest)
     if kind in _VOTED:
@@ -213,7 +211,7 @@ def _voted(kind: str, rest: str) -> Action | None:
     if vote not in _VOTES:
         return None
     if kind == "fb":
-        return FaqFeedback(subject, _VOTES[vote]) if _NAME.fullmatch(subject) else None
+        return FaqFeedback(subject, _VOTES[vote]) if is_name(subject) else None
     page = small_id(subject) if subject.isdigit() else None
     return None if page is None else PageFeedback(page, _VOTES[vote])
 

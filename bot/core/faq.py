@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,10 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.core.ids import NAME_MAX, is_name
 from bot.errors import FaqError
 
 MIN_PHRASINGS = 6
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NAME_RULE = f"id must be lowercase letters, digits and '-', at most {NAME_MAX} characters"
 _META_FILES = frozenset({"themes.toml", "sources.toml", "topics.toml"})
 _PERSONAL = ("", "region")
 
@@ -149,7 +149,9 @@ def _load_themes(path: Path, problems: _Problems) -> list[Theme]:
     for i, raw in enumerate(_tables(data, "theme", path.name, problems), start=1):
         label = str(raw.get("id", f"#{i}"))
         fields = _strings(raw, ("id", "emoji", "title", "title_en"), path.name, label, problems)
-        if fields is not None:
+        if fields is not None and not is_name(fields["id"]):
+            problems.add(path.name, label, _NAME_RULE)
+        elif fields is not None:
             themes.append(Theme(**fields))
     return themes
 
@@ -234,8 +236,8 @@ def _parse_entry(
         problems.ids.add(label)
     before = len(problems.lines)
     texts = _strings(raw, ("id", "theme", "question", "answer"), file, label, problems) or {}
-    if texts.get("id") and not _ID.match(texts["id"]):
-        problems.add(file, label, "id must be lowercase letters, digits and '-'")
+    if texts.get("id") and not is_name(texts["id"]):
+        problems.add(file, label, _NAME_RULE)
     if texts.get("theme") and texts["theme"] not in themes:
         problems.add(file, label, f"unknown theme '{texts['theme']}' (not in themes.toml)")
     phrasings = _string_list(raw, "phrasings", file, label, problems, minimum=MIN_PHRASINGS)

@@ -19,10 +19,11 @@ from bot.store.transaction import Transactions, translate
 # Statements that change the database (a WITH … INSERT is not used here).
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 # Faults of the database itself (busy, locked, full, an I/O error, a damaged file): the
-# project's StoreError, and the update is tried again later. A broken constraint or bad SQL
-# (IntegrityError, ProgrammingError: subclasses of DatabaseError, hence the exact types) is
-# a bug that would fail again: it stays as it is, and the user gets an apology instead of
-# an endless retry.
+# project's StoreError, and the update is tried again later. A broken constraint or a misuse
+# of the driver (IntegrityError, ProgrammingError: subclasses of DatabaseError, hence the
+# exact types) is a bug that would fail again: it stays as it is, and the user gets an
+# apology instead of an endless retry. sqlite reports a syntax error or a missing table as
+# an OperationalError, so those count as faults here, as they did before this connection.
 _FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError)
 
 
@@ -47,7 +48,7 @@ class Connection:
             return await self._db.execute_fetchall(sql, tuple(parameters))
         except _FAULTS as exc:
             if type(exc) not in _FAULTS:
-                raise  # a bug (a broken constraint, bad SQL), not a database fault
+                raise  # a bug (a broken constraint, a misused driver), not a database fault
             raise translate(exc) from exc
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:

@@ -48,6 +48,19 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     )
 
 
+def test_an_id_a_button_could_not_carry_is_refused(tmp_path: Path) -> None:
+    """Entry and theme ids travel in button data: one that could not would make a button
+    that always says it has expired."""
+    long_id = "a" * 49
+    folder = write_faq(tmp_path, GOOD_ENTRIES + entry_toml(long_id, "huis", "Lang?", ["a b"] * 6))
+    themes = folder / "themes.toml"
+    themes.write_text(themes.read_text().replace('id = "huis"', 'id = "huis_2"'))
+    found = problems(folder)
+    rule = "id must be lowercase letters, digits and '-', at most 48 characters"
+    assert f"otav.toml:{long_id}: {rule}" in found
+    assert f"themes.toml:huis_2: {rule}" in found
+
+
 def test_missing_and_empty_fields_are_named(tmp_path: Path) -> None:
     broken = GOOD_ENTRIES + '[[entry]]\nid = "leeg"\ntheme = "otav"\nquestion = " "\n'
     found = problems(write_faq(tmp_path, broken))
