@@ -32,19 +32,6 @@ _RIOT_POLICE = re.compile(r"\bME\b")
 # "hulp" is often just a search ("hulp bij huisvesting", "psychosociale hulp vluchtelingen").
 _SHORT = 2
 _CRIES = frozenset({"hulp", "help", "sos", "spoed"})
-# "Thanks for your help!" names help but asks for none: a thank-you makes no cry of it.
-_THANKS = (
-    " thanks ",
-    " thank you ",
-    " bedankt ",
-    " dank je ",
-    " dank u ",
-    " dankjewel ",
-    " dankuwel ",
-    " dank voor ",
-    " dank jullie ",
-    " merci ",
-)
 # A told part this short ("ok dank", "tot morgen") says too little to weigh its words.
 _TOLD = 3
 _SWAP_FROM = 5
@@ -234,6 +221,7 @@ class CrisisDetector:
         self.pleas = _Cues(vocabulary["pleas"])
         self.not_now = _Cues(vocabulary["not_now"])
         self.now = _Cues(vocabulary["now"])
+        self.thanks = _Cues(vocabulary["thanks"])
         self.openers = tuple(f" {fold(w)} " for w in vocabulary["calm_openers"])
 
     @classmethod
@@ -265,7 +253,7 @@ class CrisisDetector:
         whole = _Folded.of(fold(text))
         alarm = self.alarm.found(whole)
         cry = (len(whole.words) <= _SHORT or "!" in text) and bool(_CRIES & set(whole.words))
-        cry = cry and not any(thanks in whole.padded for thanks in _THANKS)
+        cry = cry and not self.thanks.found(whole)
         if cry:
             alarm.append("short cry for help")
         urgent = self.urgent.found(whole) + (["!!"] if _EXCLAIMS.search(text) else [])
