@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Generator, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -25,6 +25,7 @@ _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 # apology instead of an endless retry. sqlite reports a syntax error or a missing table as
 # an OperationalError, so those count as faults here, as they did before this connection.
 _FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError)
+_T = TypeVar("_T")
 
 
 class Connection:
@@ -44,12 +45,7 @@ class Connection:
     ) -> Iterable[sqlite3.Row]:
         """Run one statement and return all its rows, in one trip to the database's thread."""
         self._guard(sql)
-        try:
-            return await self._db.execute_fetchall(sql, tuple(parameters))
-        except _FAULTS as exc:
-            if type(exc) not in _FAULTS:
-                raise  # a bug (a broken constraint, a misused driver), not a database fault
-            raise translate(exc) from exc
+        return await _translated(self._db.execute_fetchall(sql, tuple(parameters)))
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
         """Run one statement for each row of parameters."""
@@ -86,9 +82,14 @@ class Statement:
             await self._cursor.close()
 
     async def _run(self) -> aiosqlite.Cursor:
-        try:
-            return await self._running
-        except _FAULTS as exc:
-            if type(exc) not in _FAULTS:
-                raise  # a bug (a broken constraint, bad SQL), not a database fault
-            raise translate(exc) from exc
+        return await _translated(self._running)
+
+
+async def _translated(running: Awaitable[_T]) -> _T:
+    """Await a statement; a fault of the database comes out as the project's StoreError."""
+    try:
+        return await running
+    except _FAULTS as exc:
+        if type(exc) not in _FAULTS:
+            raise  # a bug (a broken constraint, a misused driver), not a database fault
+        raise translate(exc) from exc
