@@ -176,14 +176,19 @@ def encode(action: Action) -> str:
             return f"faq:{entry}"
         case FaqFeedback(entry, helpful):
             return f"fb:{entry}:{_vote(helpful)}"
-        case Page(offer) if offer is not None:
-            return f"page:{offer}"
         case PageFeedback(page, helpful):
             return f"escfb:{page}:{_vote(helpful)}"
-        case CloseOwn(n) | NotUrgent(n) | Claim(n) | Ack(n) | PassOn(n) | Resolve(n):
+        case (
+            Page(int() as n)
+            | CloseOwn(n)
+            | NotUrgent(n)
+            | Claim(n)
+            | Ack(n)
+            | PassOn(n)
+            | Resolve(n)
+            | AcceptHandover(n)
+        ):
             return f"{_kind(action)}:{n}"
-        case AcceptHandover(offer):
-            return f"ho:{offer}"
     return next(data for data, plain in _PLAIN.items() if plain == action)
 
 
@@ -195,7 +200,7 @@ def decode(data: str) -> Action | None:
         return _PLAIN[data]
     kind, _, rest = data.partition(":")
     if kind in _NUMBERED:
-        number = small_id(rest) if rest.isdigit() else None
+        number = _number(rest)
         return None if number is None else _NUMBERED[kind](number)
     if kind in ("theme", "faq"):
         if not is_name(rest):
@@ -212,8 +217,14 @@ def _voted(kind: str, rest: str) -> Action | None:
         return None
     if kind == "fb":
         return FaqFeedback(subject, _VOTES[vote]) if is_name(subject) else None
-    page = small_id(subject) if subject.isdigit() else None
+    page = _number(subject)
     return None if page is None else PageFeedback(page, _VOTES[vote])
+
+
+def _number(text: str) -> int | None:
+    """A record id as the bot writes it in button data: plain digits (small_id also reads
+    "#12", as people type it in a command, which no button of ours carries)."""
+    return small_id(text) if text.isdigit() else None
 
 
 def _vote(helpful: bool) -> str:

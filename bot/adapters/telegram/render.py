@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 # Telegram's limit, counted in UTF-16 code units (an emoji is two).
 MAX_TEXT = 4096
-MAX_CALLBACK_BYTES = MAX_BYTES
 # Buttons with labels this short share a row (👍 / 👎); longer ones get a row each.
 _SHORT_LABEL = 16
 
@@ -70,7 +69,7 @@ def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
     for button in buttons:
         data = encode(button.action)
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
+        if len(data.encode()) > MAX_BYTES:
             log.error("button data too long, left out: %r", data)
             continue
         key = InlineKeyboardButton(button.label, callback_data=data)
